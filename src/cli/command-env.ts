@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { KjoinError } from '../errors.js';
+import { detectFacts } from '../facts/detect.js';
+import type { Facts } from '../facts/types.js';
+import { realClock, type Clock } from '../io/clock.js';
+import { RealExec, type Exec } from '../io/exec.js';
+import { NodeFileSystem, type FileSystem } from '../io/fs.js';
+import { NodeNetwork, type Network } from '../io/net.js';
+import type { CliIo } from './io.js';
+
+export interface CommandPorts {
+  fs: FileSystem;
+  exec: Exec;
+  clock: Clock;
+  net: Network;
+}
+
+export interface GlobalOptions {
+  output?: string;
+  hostRoot: string;
+}
+
+/** What every command needs, built once by the entry point; tests build it with fakes. */
+export interface CommandEnv {
+  io: CliIo;
+  makePorts(hostRoot: string): CommandPorts;
+  detect(ports: CommandPorts): Promise<Facts>;
+  setup(command: Command): { globals: GlobalOptions; ports: CommandPorts };
+}
+
+export function resolveGlobals(command: Command, env: Record<string, string | undefined>): GlobalOptions {
+  const opts = command.optsWithGlobals<{ output?: string; hostRoot?: string }>();
+  const hostRoot = opts.hostRoot ?? env.KJOIN_HOST_ROOT ?? '/';
+  if (!hostRoot.startsWith('/')) {
+    throw new KjoinError('usage', `--host-root must be an absolute path (got "${hostRoot}")`, { hint: 'e.g. --host-root /mnt/host' });
+  }
+  return { output: opts.output ?? env.KJOIN_OUTPUT, hostRoot };
+}
+
+export function createCommandEnv(io: CliIo, overrides: Partial<Pick<CommandEnv, 'makePorts' | 'detect'>> = {}): CommandEnv {
+  const makePorts =
+    overrides.makePorts ??
+    ((hostRoot: string): CommandPorts => {
+      const fs = new NodeFileSystem(hostRoot);
+      return { fs, exec: new RealExec(), clock: realClock, net: new NodeNetwork(fs) };
+    });
+  const detect = overrides.detect ?? ((ports: CommandPorts) => detectFacts({ fs: ports.fs, exec: ports.exec }, { hostRoot: ports.fs.root }));
+  return {
+    io,
+    makePorts,
+    detect,
+    setup(command) {
+      const globals = resolveGlobals(command, io.env);
+      return { globals, ports: makePorts(globals.hostRoot) };
+    },
+  };
+}

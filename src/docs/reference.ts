@@ -1,0 +1,57 @@
+import { CONFIG_OPTIONS, GLOBAL_OPTIONS, type OptionSpec } from '../config/options.js';
+import { EXIT_CODE_TABLE } from '../errors.js';
+
+/**
+ * The README's reference tables, generated from the same tables that feed --help, so the two never disagree.
+ * scripts/generate-docs.ts writes them between markers; a test fails when the README is stale.
+ */
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|');
+}
+
+function optionRows(specs: readonly OptionSpec[]): string[] {
+  return specs.map((s) => {
+    const flag = s.flag ? `\`${s.flag}\`` : '(environment only)';
+    const env = s.env ? `\`${s.env}\`` : '';
+    const config = s.configPath ? `\`spec.${s.configPath}\`` : '';
+    return `| ${flag} | ${env} | ${config} | ${escapeCell(s.description)} | ${escapeCell(s.defaultText ?? '')} |`;
+  });
+}
+
+export function renderOptionsTable(): string {
+  return [
+    '| flag | environment | config file | meaning | default |',
+    '| --- | --- | --- | --- | --- |',
+    ...optionRows(GLOBAL_OPTIONS),
+    ...optionRows(CONFIG_OPTIONS),
+  ].join('\n');
+}
+
+export function renderExitCodeTable(): string {
+  return ['| code | meaning |', '| --- | --- |', ...EXIT_CODE_TABLE.map((r) => `| ${r.code} | ${escapeCell(r.meaning)} |`)].join('\n');
+}
+
+export interface GeneratedSection {
+  name: string;
+  render(): string;
+}
+
+export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
+  { name: 'options', render: renderOptionsTable },
+  { name: 'exit-codes', render: renderExitCodeTable },
+];
+
+/** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers. */
+export function fillGeneratedSections(readme: string, sections: readonly GeneratedSection[] = GENERATED_SECTIONS): string {
+  let result = readme;
+  for (const section of sections) {
+    const open = `<!-- generated:${section.name} -->`;
+    const close = `<!-- /generated:${section.name} -->`;
+    const start = result.indexOf(open);
+    const end = result.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`README has no ${open} ... ${close} section`);
+    result = `${result.slice(0, start + open.length)}\n${section.render()}\n${result.slice(end)}`;
+  }
+  return result;
+}

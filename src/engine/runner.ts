@@ -1,0 +1,133 @@
+import { describeError, isKjoinError, KjoinError } from '../errors.js';
+import type { Clock } from '../io/clock.js';
+import type { EventStatus, Reporter } from '../progress/events.js';
+import { describePlan, type DescribedPlan } from './describe-plan.js';
+import type { Phase } from './phases.js';
+import type { Step, StepContext, StepReporter } from './step.js';
+
+/**
+ * The one runner: walks the ordered step list, calls check() before apply(), times each step, honours dry-run
+ * (plan instead of apply) and skipped phases, stops at the first failure naming the step, and stops cleanly
+ * between steps when the signal aborts (SIGINT/SIGTERM).
+ */
+
+export type OutcomeStatus = Extract<EventStatus, 'ok' | 'no-change' | 'skipped' | 'needed' | 'done' | 'not-implemented' | 'failed'>;
+
+export interface StepOutcome {
+  id: string;
+  title: string;
+  phase: Phase;
+  status: OutcomeStatus;
+  durationMs: number;
+  message?: string;
+  plan?: DescribedPlan;
+}
+
+export interface RunSummary {
+  outcomes: StepOutcome[];
+  durationMs: number;
+  /** Steps that changed the host. */
+  changed: number;
+}
+
+export interface RunOptions {
+  steps: readonly Step[];
+  context: Omit<StepContext, 'reporter'>;
+  reporter: Reporter;
+  clock: Clock;
+  dryRun: boolean;
+  skipPhases: readonly Phase[];
+  /** kjoin's version, for the not-implemented message. */
+  version: string;
+}
+
+export function createStepReporter(reporter: Reporter, step: Step): StepReporter {
+  return {
+    progress: (message, data) => reporter.emit({ type: 'step-progress', step: step.id, phase: step.phase, message, data }),
+    log: (message) => reporter.emit({ type: 'log', step: step.id, phase: step.phase, message }),
+  };
+}
+
+export async function runSteps(options: RunOptions): Promise<RunSummary> {
+  const { reporter, clock } = options;
+  const runStart = clock.monotonicMs();
+  const outcomes: StepOutcome[] = [];
+
+  for (const step of options.steps) {
+    if (options.context.signal.aborted) throw interrupted(outcomes);
+    const ctx: StepContext = { ...options.context, reporter: createStepReporter(reporter, step) };
+    const started = clock.monotonicMs();
+    const finish = (status: OutcomeStatus, message?: string, plan?: DescribedPlan): StepOutcome => {
+      const outcome: StepOutcome = { id: step.id, title: step.title, phase: step.phase, status, durationMs: Math.round(clock.monotonicMs() - started), message, plan };
+      outcomes.push(outcome);
+      reporter.emit({
+        type: plan ? 'plan' : 'step-end',
+        step: step.id,
+        phase: step.phase,
+        status,
+        durationMs: outcome.durationMs,
+        message: message ?? step.title,
+        data: plan ? { ...plan } : undefined,
+      });
+      return outcome;
+    };
+
+    if (options.skipPhases.includes(step.phase)) {
+      finish('skipped', `${step.title} (phase ${step.phase} skipped)`);
+      continue;
+    }
+
+    try {
+      if (options.dryRun) {
+        const implemented = step.implemented !== false;
+        const check = implemented ? await step.check(ctx) : { status: 'needed' as const, reason: 'not implemented in this release' };
+        const plan = await describePlan(await step.plan(ctx), ctx.ports.fs);
+        const status: OutcomeStatus = !implemented ? 'not-implemented' : check.status;
+        finish(status, check.reason ? `${step.title}: ${check.reason}` : step.title, plan);
+        continue;
+      }
+
+      if (step.implemented === false) {
+        throw new KjoinError('step-failed', `step ${step.id} (${step.title}) is not implemented in kjoin ${options.version}`, {
+          step: step.id,
+          hint: `run kjoin join --dry-run to see the plan, or --skip-phases ${step.phase} to stop before it`,
+        });
+      }
+      const check = await step.check(ctx);
+      if (check.status === 'done') {
+        finish('no-change', `${step.title}: no change${check.reason ? ` (${check.reason})` : ''}`);
+        continue;
+      }
+      reporter.emit({ type: 'step-start', step: step.id, phase: step.phase, message: step.title });
+      const result = await step.apply(ctx);
+      await options.context.state.save();
+      finish('ok', result?.message ?? step.title);
+    } catch (error) {
+      const failure = asStepFailure(error, step);
+      finish('failed', failure.message);
+      throw failure;
+    }
+  }
+
+  const durationMs = Math.round(clock.monotonicMs() - runStart);
+  return { outcomes, durationMs, changed: outcomes.filter((o) => o.status === 'ok').length };
+}
+
+function asStepFailure(error: unknown, step: Step): KjoinError {
+  if (isKjoinError(error)) {
+    if (error.step) return error;
+    return new KjoinError(error.code, error.message, { hint: error.hint, cause: error.cause, details: error.details, step: step.id });
+  }
+  return new KjoinError('step-failed', `${step.id}: ${describeError(error)}`, {
+    step: step.id,
+    cause: error,
+    hint: `see /var/log/kjoin.log; fix the cause and run kjoin join again (finished steps are not repeated)`,
+  });
+}
+
+function interrupted(outcomes: StepOutcome[]): KjoinError {
+  const last = outcomes.at(-1);
+  return new KjoinError('interrupted', `interrupted${last ? ` after step ${last.id}` : ' before the first step'}`, {
+    hint: 'run the same kjoin join command again to resume: finished steps are checked and not repeated',
+  });
+}

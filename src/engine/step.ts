@@ -1,0 +1,84 @@
+import type { ResolvedConfig, Secrets } from '../config/types.js';
+import type { Facts } from '../facts/types.js';
+import type { Clock } from '../io/clock.js';
+import type { Exec } from '../io/exec.js';
+import type { FileSystem } from '../io/fs.js';
+import type { Phase } from './phases.js';
+import type { StateStore } from './state.js';
+
+/** Side effects go through these ports only; each has a real and a fake implementation. */
+export interface Ports {
+  fs: FileSystem;
+  exec: Exec;
+  clock: Clock;
+}
+
+export interface PlannedFile {
+  path: string;
+  mode: number;
+  content: string;
+  /** Holds a secret: dry-run shows the path and mode, never the content. */
+  secret?: boolean;
+}
+
+export interface PlannedDownload {
+  url: string;
+  path: string;
+  mode: number;
+  /** Where the expected sha256 comes from (a URL or a literal hash). */
+  sha256From: string;
+}
+
+/** What a step would do: pure data, printed by --dry-run. */
+export interface StepPlan {
+  files: PlannedFile[];
+  commands: string[][];
+  downloads: PlannedDownload[];
+  notes: string[];
+}
+
+export interface CheckResult {
+  status: 'done' | 'needed';
+  /** Why it is needed (or why it is done), shown in the plan. */
+  reason?: string;
+}
+
+/** A step reports sub-progress through this; the runner stamps step id and phase. */
+export interface StepReporter {
+  progress(message: string, data?: Record<string, unknown>): void;
+  log(message: string): void;
+}
+
+export interface StepContext {
+  config: ResolvedConfig;
+  secrets: Secrets;
+  facts: Facts;
+  ports: Ports;
+  state: StateStore;
+  reporter: StepReporter;
+  signal: AbortSignal;
+}
+
+export interface ApplyResult {
+  /** Short summary shown on the step's end line, e.g. "containerd 1.7.24 installed". */
+  message?: string;
+}
+
+/**
+ * The step contract. Each step documents its idempotency rule in its doc comment; the runner always calls
+ * check() before apply(), and apply() only when check() says needed.
+ */
+export interface Step {
+  id: string;
+  title: string;
+  phase: Phase;
+  /** False for steps whose implementation lands in a later release; the runner reports them and stops. */
+  implemented?: boolean;
+  plan(ctx: StepContext): StepPlan | Promise<StepPlan>;
+  check(ctx: StepContext): Promise<CheckResult>;
+  apply(ctx: StepContext): Promise<ApplyResult | void>;
+}
+
+export function emptyPlan(partial: Partial<StepPlan> = {}): StepPlan {
+  return { files: [], commands: [], downloads: [], notes: [], ...partial };
+}

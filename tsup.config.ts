@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+// One bundled ESM file that runs with plain `node`; templates are imported as text so they ship inside.
+export default defineConfig({
+  entry: { kjoin: 'bin/kjoin.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  outDir: 'dist',
+  bundle: true,
+  noExternal: [/.*/],
+  splitting: false,
+  sourcemap: false,
+  clean: true,
+  loader: { '.tmpl': 'text' },
+  banner: {
+    // Bundled CommonJS dependencies call require(); give them one in the ESM bundle.
+    js: "import { createRequire as __kjoinCreateRequire } from 'node:module'; const require = __kjoinCreateRequire(import.meta.url);",
+  },
+});
