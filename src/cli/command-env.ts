@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { KjoinError } from '../errors.js';
+import { parseOutputMode } from '../progress/choose.js';
 import { detectFacts } from '../facts/detect.js';
 import type { Facts } from '../facts/types.js';
 import { realClock, type Clock } from '../io/clock.js';
@@ -34,7 +35,9 @@ export function resolveGlobals(command: Command, env: Record<string, string | un
   if (!hostRoot.startsWith('/')) {
     throw new KjoinError('usage', `--host-root must be an absolute path (got "${hostRoot}")`, { hint: 'e.g. --host-root /mnt/host' });
   }
-  return { output: opts.output ?? env.KJOIN_OUTPUT, hostRoot };
+  const output = opts.output ?? env.KJOIN_OUTPUT;
+  parseOutputMode(output); // a bad value is a usage error for every command, streaming or not
+  return { output, hostRoot };
 }
 
 export function createCommandEnv(io: CliIo, overrides: Partial<Pick<CommandEnv, 'makePorts' | 'detect'>> = {}): CommandEnv {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { requireCredentials } from '../config/load.js';
 import { CONFIG_OPTIONS } from '../config/options.js';
-import { describeSupportedOs } from '../facts/os-release.js';
+import { renderConfigYaml } from '../config/render-config.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { formatPlanText } from '../engine/plan-text.js';
 import { runSteps, type RunSummary } from '../engine/runner.js';
 import { StateStore } from '../engine/state.js';
 import { isKjoinError, KjoinError } from '../errors.js';
+import { describeSupportedOs } from '../facts/os-support.js';
 import type { Facts } from '../facts/types.js';
 import { joinSteps } from '../steps/index.js';
 import { VERSION } from '../version.js';
@@ -30,6 +30,10 @@ export function assertJoinable(facts: Facts): void {
   }
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function registerJoin(program: Command, env: CommandEnv): void {
   const command = program
     .command('join')
@@ -45,34 +49,30 @@ export function registerJoin(program: Command, env: CommandEnv): void {
     const { globals, ports } = env.setup(cmd);
     const facts = await env.detect(ports);
     const loaded = await loadJoinConfig(cmd, ports, env.io.env, facts);
-    const credentialProblems = requireCredentials(loaded.config, loaded.secrets);
-    if (credentialProblems.length > 0 && !dryRun) {
-      throw new KjoinError('config', 'the control-plane credentials are incomplete:', {
-        details: credentialProblems,
+    if (loaded.missing.length > 0 && !dryRun) {
+      throw new KjoinError('config', `joining needs ${plural(loaded.missing.length, 'more setting')}:`, {
+        details: loaded.missing,
         hint: 'kjoin join --help lists every setting; secrets come from the environment or a 0600 file',
       });
     }
+
     const reporting = await openReporting({ env, globals, ports, logFile: loaded.config.logFile, secrets: loaded.secrets });
     const { reporter } = reporting;
     const startedAt = ports.clock.now().toISOString();
     let lock: Lock | null = null;
     let state: StateStore | null = null;
     let summary: RunSummary | null = null;
+    let failure: unknown = null;
     try {
       reporter.emit({ type: 'run-start', message: `kjoin ${VERSION} join${dryRun ? ' (dry run)' : ''} on ${facts.os.prettyName ?? facts.os.id} ${facts.arch ?? facts.rawArch}` });
-      for (const warning of [...loaded.warnings, ...(dryRun ? credentialProblems : [])]) {
-        reporter.emit({ type: 'log', status: 'warn', message: warning });
-      }
+      for (const warning of [...loaded.warnings, ...(dryRun ? loaded.missing : [])]) reporter.emit({ type: 'log', status: 'warn', message: warning });
       assertJoinable(facts);
       if (!dryRun) lock = await acquireLock(ports.fs, env.io.pid);
       state = await StateStore.load(ports.fs);
 
-      let preflightPassed = true;
-      let preflightOutcomes: Awaited<ReturnType<typeof reportPreflight>>['outcomes'] = [];
-      if (!loaded.config.skipPhases.includes('preflight')) {
-        ({ passed: preflightPassed, outcomes: preflightOutcomes } = await reportPreflight(reporter, facts, loaded, ports, env.io.isRoot));
-        if (!preflightPassed && !dryRun) throw preflightFailure(preflightOutcomes);
-      }
+      const preflight = loaded.config.skipPhases.includes('preflight') ? null : await reportPreflight(reporter, facts, loaded, ports, env.io.isRoot);
+      // A dry run goes on to show the plan even when preflight failed; it still exits 3 at the end.
+      if (preflight && !preflight.passed && !dryRun) throw preflightFailure(preflight.outcomes);
 
       summary = await runSteps({
         steps: joinSteps(),
@@ -85,36 +85,47 @@ export function registerJoin(program: Command, env: CommandEnv): void {
       });
 
       if (dryRun) {
-        if (globals.output !== 'json') env.io.stdout.write(`\n${formatPlanText(summary.outcomes)}`);
-        reporter.emit({ type: 'run-end', status: preflightPassed ? 'ok' : 'fail', durationMs: summary.durationMs, message: 'dry run finished: nothing was changed' });
-        if (!preflightPassed) throw preflightFailure(preflightOutcomes);
+        if (globals.output !== 'json') {
+          env.io.stdout.write(`\nEffective configuration (secrets omitted):\n${renderConfigYaml(loaded.config, loaded.secrets)}\n${formatPlanText(summary.outcomes)}`);
+        }
+        if (preflight && !preflight.passed) throw preflightFailure(preflight.outcomes);
+        reporter.emit({ type: 'run-end', status: 'ok', durationMs: summary.durationMs, message: 'dry run finished: nothing was changed' });
         return;
       }
-      const message = summary.changed === 0 ? 'join finished: no change (the host was already converged)' : `join finished: ${summary.changed} step${summary.changed === 1 ? '' : 's'} changed the host`;
+      const message = summary.changed === 0 ? 'join finished: no change (the host was already converged)' : `join finished: ${plural(summary.changed, 'step')} changed the host`;
       reporter.emit({ type: 'run-end', status: 'ok', durationMs: summary.durationMs, message });
     } catch (error) {
-      reporter.emit({ type: 'run-end', status: 'failed', message: `join failed${isKjoinError(error) && error.step ? ` at step ${error.step}` : ''}` });
-      if (!dryRun && state) {
-        state.recordRun({
-          command: 'join',
-          startedAt,
-          finishedAt: ports.clock.now().toISOString(),
-          result: isKjoinError(error) && error.code === 'interrupted' ? 'interrupted' : 'failed',
-          failedStep: isKjoinError(error) ? error.step : undefined,
-          message: reporting.redact(isKjoinError(error) ? error.message : String(error)),
-        });
-        await state.save().catch(() => undefined);
-      }
+      failure = error;
+      const where = isKjoinError(error) && error.step ? ` at step ${error.step}` : '';
+      reporter.emit({ type: 'run-end', status: 'failed', message: `${dryRun ? 'dry run' : 'join'} failed${where}: ${reporting.redact(isKjoinError(error) ? error.message : String(error))}` });
       throw error;
     } finally {
-      // A converged re-run writes nothing, not even the run record (status reads the last run that did work).
-      const previousOk = state?.snapshot.lastRun?.result === 'ok';
-      if (!dryRun && state && summary && (summary.changed > 0 || !previousOk)) {
-        state.recordRun({ command: 'join', startedAt, finishedAt: ports.clock.now().toISOString(), result: 'ok' });
-        await state.save();
-      }
+      if (!dryRun && state) await recordRun(state, summary, failure, startedAt, ports.clock.now(), reporting.redact);
       await lock?.release();
       await reporting.close();
     }
   });
+}
+
+/**
+ * Records the run in state.json for `kjoin status`. A converged re-run after a successful one writes nothing,
+ * so that re-running join on a converged host changes no file at all.
+ */
+async function recordRun(state: StateStore, summary: RunSummary | null, failure: unknown, startedAt: string, now: Date, redact: (t: string) => string): Promise<void> {
+  const finishedAt = now.toISOString();
+  if (failure === null) {
+    if (summary && summary.changed === 0 && state.snapshot.lastRun?.result === 'ok') return;
+    state.recordRun({ command: 'join', startedAt, finishedAt, result: 'ok' });
+  } else {
+    state.recordRun({
+      command: 'join',
+      startedAt,
+      finishedAt,
+      result: isKjoinError(failure) && failure.code === 'interrupted' ? 'interrupted' : 'failed',
+      failedStep: isKjoinError(failure) ? failure.step : undefined,
+      message: redact(isKjoinError(failure) ? failure.message : String(failure)),
+    });
+  }
+  // Never let bookkeeping hide the real outcome of the run.
+  await state.save().catch(() => undefined);
 }

@@ -9,6 +9,8 @@ export interface LoadedJoinConfig {
   config: ResolvedConfig;
   secrets: Secrets;
   warnings: string[];
+  /** What a real join still needs (provider settings, credentials). */
+  missing: string[];
   configFile: string | null;
 }
 
@@ -32,5 +34,5 @@ export async function loadJoinConfig(
       hint: 'fix the lines above (flags, KJOIN_* variables or the config file) and run again; kjoin join --help lists every setting',
     });
   }
-  return { config: result.config, secrets: result.secrets, warnings: result.warnings, configFile: result.configFile };
+  return { config: result.config, secrets: result.secrets, warnings: result.warnings, missing: result.missing, configFile: result.configFile };
 }

@@ -25,8 +25,8 @@ export async function reportPreflight(
       step: outcome.id,
       phase: 'preflight',
       status: outcome.status,
-      message: `${outcome.title}: ${outcome.message}`,
-      data: outcome.remediation ? { remediation: outcome.remediation } : undefined,
+      message: outcome.message,
+      data: outcome.remediation ? { hint: outcome.remediation } : undefined,
     });
   }
   const summary = summarisePreflight(outcomes);

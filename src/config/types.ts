@@ -33,6 +33,11 @@ export interface LoadResult {
   warnings: string[];
   /** "path: message" lines; any error means exit 2. */
   errors: string[];
+  /**
+   * What a real join still needs (provider settings, credentials), as "path: what to set" lines. `join` refuses
+   * to start with exit 2; `join --dry-run` and `preflight` report them as warnings.
+   */
+  missing: string[];
   /** The config file that was read, if any. */
   configFile: string | null;
 }

@@ -1,5 +1,7 @@
 import { CONFIG_OPTIONS, GLOBAL_OPTIONS, type OptionSpec } from '../config/options.js';
 import { EXIT_CODE_TABLE } from '../errors.js';
+import { CLOUD_RULES } from '../facts/cloud.js';
+import { describeSupportedOs } from '../facts/os-support.js';
 
 /**
  * The README's reference tables, generated from the same tables that feed --help, so the two never disagree.
@@ -32,6 +34,18 @@ export function renderExitCodeTable(): string {
   return ['| code | meaning |', '| --- | --- |', ...EXIT_CODE_TABLE.map((r) => `| ${r.code} | ${escapeCell(r.meaning)} |`)].join('\n');
 }
 
+export function renderCloudTable(): string {
+  return [
+    '| provider | DMI file (/sys/class/dmi/id/) | match | value | source |',
+    '| --- | --- | --- | --- | --- |',
+    ...CLOUD_RULES.map((r) => `| ${r.provider} | ${r.field} | ${r.test === 'equals' ? 'is' : 'contains the word'} | \`${r.value}\` | ${escapeCell(r.source)} |`),
+  ].join('\n');
+}
+
+export function renderSupportedOs(): string {
+  return `Supported: ${describeSupportedOs()}.`;
+}
+
 export interface GeneratedSection {
   name: string;
   render(): string;
@@ -40,6 +54,8 @@ export interface GeneratedSection {
 export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
   { name: 'options', render: renderOptionsTable },
   { name: 'exit-codes', render: renderExitCodeTable },
+  { name: 'clouds', render: renderCloudTable },
+  { name: 'supported-os', render: renderSupportedOs },
 ];
 
 /** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers. */

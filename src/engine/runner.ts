@@ -57,7 +57,7 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
     if (options.context.signal.aborted) throw interrupted(outcomes);
     const ctx: StepContext = { ...options.context, reporter: createStepReporter(reporter, step) };
     const started = clock.monotonicMs();
-    const finish = (status: OutcomeStatus, message?: string, plan?: DescribedPlan): StepOutcome => {
+    const finish = (status: OutcomeStatus, message?: string, plan?: DescribedPlan, hint?: string): StepOutcome => {
       const outcome: StepOutcome = { id: step.id, title: step.title, phase: step.phase, status, durationMs: Math.round(clock.monotonicMs() - started), message, plan };
       outcomes.push(outcome);
       reporter.emit({
@@ -67,7 +67,7 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
         status,
         durationMs: outcome.durationMs,
         message: message ?? step.title,
-        data: plan ? { ...plan } : undefined,
+        data: plan ? { ...plan } : hint ? { hint } : undefined,
       });
       return outcome;
     };
@@ -104,7 +104,7 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
       finish('ok', result?.message ?? step.title);
     } catch (error) {
       const failure = asStepFailure(error, step);
-      finish('failed', failure.message);
+      finish('failed', failure.message, undefined, failure.hint);
       throw failure;
     }
   }

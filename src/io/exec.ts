@@ -6,6 +6,11 @@ export interface ExecOptions {
   env?: Record<string, string>;
   timeoutMs?: number;
   cwd?: string;
+  /**
+   * Called with each output line while the child runs (the result still holds the whole output), so long
+   * commands such as apt-get can report progress as it happens.
+   */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 export interface ExecResult {
@@ -30,6 +35,7 @@ export class RealExec implements Exec {
       timeout: options.timeoutMs,
       cwd: options.cwd,
       stripFinalNewline: true,
+      ...(options.onLine ? createLineTaps(options.onLine) : {}),
     });
     const exitCode = result.exitCode ?? (result.failed ? 127 : 0);
     return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? result.message ?? '') };
@@ -49,6 +55,16 @@ export class RealExec implements Exec {
     }
     return null;
   }
+}
+
+/** execa line transforms that pass every line through unchanged after showing it to `onLine`. */
+function createLineTaps(onLine: NonNullable<ExecOptions['onLine']>) {
+  const tap = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown) {
+      onLine(stream, String(line));
+      yield line;
+    };
+  return { stdout: tap('stdout'), stderr: tap('stderr') };
 }
 
 export type FakeHandler = (args: string[], options: ExecOptions) => Partial<ExecResult> | undefined;
@@ -73,10 +89,21 @@ export class FakeExec implements Exec {
     const handler = this.handlers.get(command);
     if (!handler) return { exitCode: 127, stdout: '', stderr: `${command}: command not found` };
     const result = handler(args, options) ?? {};
-    return { exitCode: result.exitCode ?? 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+    const stdout = result.stdout ?? '';
+    const stderr = result.stderr ?? '';
+    if (options.onLine) replayLines(options.onLine, stdout, stderr);
+    return { exitCode: result.exitCode ?? 0, stdout, stderr };
   }
 
   async which(command: string): Promise<string | null> {
     return this.paths.get(command) ?? null;
+  }
+}
+
+/** Replays scripted output to an `onLine` listener the way a streaming child would: stdout first, then stderr. */
+function replayLines(onLine: NonNullable<ExecOptions['onLine']>, stdout: string, stderr: string): void {
+  for (const [stream, text] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    if (text === '') continue;
+    for (const line of text.replace(/\n$/, '').split('\n')) onLine(stream, line);
   }
 }

@@ -1,12 +1,9 @@
+import { describeSupportedOs } from '../facts/os-support.js';
 import type { OsFacts } from '../facts/types.js';
 import { fail, ok, warn, type PreflightCheck } from './types.js';
 
-/**
- * The distributions kjoin is tested on, for messages. facts/ decides the support level of the detected OS;
- * this is only how the report names the alternatives.
- */
-export const SUPPORTED_OS_SUMMARY =
-  'Debian 11+, Ubuntu 20.04+ LTS, RHEL / Rocky / AlmaLinux / CentOS Stream / Oracle Linux 8+, Fedora, Amazon Linux 2023';
+/** The supported distributions, for messages: facts/ owns the policy, so there is one list. */
+export const SUPPORTED_OS_SUMMARY = describeSupportedOs();
 
 /** Certificates issued before this cannot be checked by a clock that reads earlier; 2024 predates kjoin. */
 export const MIN_SANE_TIME = Date.parse('2024-01-01T00:00:00Z');

@@ -38,12 +38,28 @@ async function readKernelRelease(ctx: PreflightContext): Promise<string | null> 
   return result.exitCode === 0 && result.stdout.trim() ? result.stdout.trim() : null;
 }
 
+/** What a module makes visible once it is in the kernel, whether built in or loaded. */
+async function providesFeature(ctx: PreflightContext, name: string): Promise<boolean> {
+  const { fs } = ctx.ports;
+  switch (normaliseModuleName(name)) {
+    case 'br_netfilter':
+      return fs.exists('/proc/sys/net/bridge/bridge-nf-call-iptables');
+    case 'overlay':
+      return /^nodev\s+overlay$/m.test((await fs.readTextOrNull('/proc/filesystems')) ?? '');
+    default:
+      return false;
+  }
+}
+
 /** Loaded now, built in, or loadable by modprobe (which is what join will do). */
 export async function findModule(ctx: PreflightContext, name: string): Promise<ModuleAvailability> {
   const { fs, exec } = ctx.ports;
   const procModules = await fs.readTextOrNull('/proc/modules');
   if (procModules !== null && isModuleLoaded(procModules, name)) return 'loaded';
   if (await fs.exists(`/sys/module/${normaliseModuleName(name)}`)) return 'loaded';
+  // A module compiled into a kernel that ships no /lib/modules (many cloud and micro-VM kernels) shows only
+  // by what it provides.
+  if (await providesFeature(ctx, name)) return 'builtin';
 
   const release = await readKernelRelease(ctx);
   if (release) {

@@ -16,15 +16,22 @@ export const MIN_SECRET_LENGTH = 6;
 /** kubeadm bootstrap token: 6-char id (public, it names the token) + "." + 16-char secret. */
 const BOOTSTRAP_TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
-/** A header/field value: everything up to whitespace, a quote or a JSON/INI delimiter. */
-const VALUE = String.raw`[^\s"',;}\]]+`;
+/**
+ * A header/field value: everything up to whitespace, a quote or a JSON/INI delimiter; a value that is
+ * already "[REDACTED]" (a registered secret went first) is left alone.
+ */
+const VALUE = String.raw`(?!\[REDACTED\])[^\s"',;}\]]+`;
 
 /** Replacements applied to every string, in order; `$1` keeps the field name so the log stays readable. */
 const SECRET_PATTERNS: ReadonlyArray<{ pattern: RegExp; replacement: string }> = [
   { pattern: /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, replacement: REDACTED },
   { pattern: new RegExp(String.raw`(x-auth-token["']?\s*[:=]\s*["']?)${VALUE}`, 'gi'), replacement: `$1${REDACTED}` },
   {
-    pattern: new RegExp(String.raw`(authorization["']?\s*[:=]\s*["']?(?:bearer\s+|basic\s+|token\s+)?)${VALUE}`, 'gi'),
+    // The scheme word is kept; the lookahead stops a second pass from taking "Bearer" itself as the value.
+    pattern: new RegExp(
+      String.raw`(authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)(?!(?:bearer|basic|token)\s)${VALUE}`,
+      'gi',
+    ),
     replacement: `$1${REDACTED}`,
   },
   // A bearer token outside a header (curl command lines, error bodies); case-sensitive to spare prose.

@@ -28,6 +28,13 @@ export interface TtyRendererOptions {
 
 type SymbolKind = 'success' | 'error' | 'warning' | 'info';
 
+/** A finished line in parts, because ora persists symbol and text separately. */
+interface StatusParts {
+  symbol: string;
+  text: string;
+  hint: string | null;
+}
+
 const SYMBOLS: Record<'unicode' | 'ascii', Record<SymbolKind, string>> = {
   unicode: { success: '✔', error: '✖', warning: '⚠', info: 'ℹ' },
   ascii: { success: '√', error: '×', warning: '‼', info: 'i' },
@@ -127,12 +134,12 @@ export class TtyRenderer implements Renderer {
     if (status.hint) this.stream.write(`${status.hint}\n`);
   }
 
-  /** A finished thing as "<symbol> <text> (label) (duration)" plus an indented hint line when present. */
-  private describeStatus(event: KjoinEvent, summary: string): { symbol: string; text: string; hint: string | null } {
+  /** A finished thing as "<symbol> <text> (<label>, <duration>)" plus an indented hint line when present. */
+  private describeStatus(event: KjoinEvent, summary: string): StatusParts {
     const look = STATUS_LOOK[event.status ?? 'info'];
-    let text = summary;
-    if (look.label) text += ` ${this.paint(GRAY, `(${look.label})`)}`;
-    if (event.durationMs !== undefined) text += ` ${this.paint(GRAY, `(${formatDuration(event.durationMs)})`)}`;
+    const notes = [look.label, event.durationMs === undefined ? undefined : formatDuration(event.durationMs)];
+    const note = notes.filter((part) => part !== undefined).join(', ');
+    const text = note === '' ? summary : `${summary} ${this.paint(GRAY, `(${note})`)}`;
     const hint = readHint(event.data);
     return {
       symbol: this.paint(SYMBOL_COLORS[look.kind], this.symbols[look.kind]),
@@ -141,7 +148,7 @@ export class TtyRenderer implements Renderer {
     };
   }
 
-  private joinStatus(status: { symbol: string; text: string; hint: string | null }): string {
+  private joinStatus(status: StatusParts): string {
     const line = `${status.symbol} ${status.text}`;
     return status.hint === null ? line : `${line}\n${status.hint}`;
   }

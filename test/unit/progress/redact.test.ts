@@ -67,6 +67,12 @@ describe('Redactor patterns (nothing registered)', () => {
     expect(redactor.redact(`{"privateKey":"${WG_KEY}"}`)).toBe(`{"privateKey":"${REDACTED}"}`);
   });
 
+  it('is idempotent: redacting twice changes nothing more', () => {
+    const once = redactor.redact(`X-Auth-Token: abc123456 PrivateKey = ${WG_KEY} Authorization: Bearer abcdefgh123`);
+    expect(once).toBe(`X-Auth-Token: ${REDACTED} PrivateKey = ${REDACTED} Authorization: Bearer ${REDACTED}`);
+    expect(redactor.redact(once)).toBe(once);
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'downloading containerd-1.7.24-linux-amd64.tar.gz from https://github.com (PublicKey = abc)';
     expect(redactor.redact(text)).toBe(text);
