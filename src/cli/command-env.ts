@@ -6,7 +6,10 @@ import type { Facts } from '../facts/types.js';
 import { realClock, type Clock } from '../io/clock.js';
 import { RealExec, type Exec } from '../io/exec.js';
 import { NodeFileSystem, type FileSystem } from '../io/fs.js';
+import { GotHttp, type Http } from '../io/http.js';
 import { NodeNetwork, type Network } from '../io/net.js';
+import { readProxyEnv, type ProxySettings } from '../io/proxy.js';
+import { SystemctlSystemd, type Systemd } from '../platform/systemd.js';
 import type { CliIo } from './io.js';
 
 export interface CommandPorts {
@@ -14,6 +17,18 @@ export interface CommandPorts {
   exec: Exec;
   clock: Clock;
   net: Network;
+  systemd: Systemd;
+  /** The HTTP port for a proxy configuration (environment merged with spec.proxy by the caller). */
+  makeHttp(proxy: ProxySettings): Http;
+}
+
+/** Proxy settings: the standard environment variables, overridden field by field by spec.proxy. */
+export function resolveProxy(env: Record<string, string | undefined>, configured: ProxySettings): ProxySettings {
+  const fromEnv = readProxyEnv(env);
+  return {
+    ...fromEnv,
+    ...Object.fromEntries(Object.entries(configured).filter(([, value]) => value !== undefined)),
+  };
 }
 
 export interface GlobalOptions {
@@ -45,7 +60,15 @@ export function createCommandEnv(io: CliIo, overrides: Partial<Pick<CommandEnv, 
     overrides.makePorts ??
     ((hostRoot: string): CommandPorts => {
       const fs = new NodeFileSystem(hostRoot);
-      return { fs, exec: new RealExec(), clock: realClock, net: new NodeNetwork(fs) };
+      const exec = new RealExec();
+      return {
+        fs,
+        exec,
+        clock: realClock,
+        net: new NodeNetwork(fs),
+        systemd: new SystemctlSystemd(exec),
+        makeHttp: (proxy) => new GotHttp({ fs, clock: realClock, proxy }),
+      };
     });
   const detect = overrides.detect ?? ((ports: CommandPorts) => detectFacts({ fs: ports.fs, exec: ports.exec }, { hostRoot: ports.fs.root }));
   return {

@@ -11,7 +11,7 @@ import type { Facts } from '../facts/types.js';
 import { joinSteps } from '../steps/index.js';
 import { VERSION } from '../version.js';
 import { addTableOptions, describeEnvOnly } from './commander-options.js';
-import type { CommandEnv } from './command-env.js';
+import { resolveProxy, type CommandEnv } from './command-env.js';
 import { loadJoinConfig } from './load-join-config.js';
 import { preflightFailure, reportPreflight } from './preflight.js';
 import { openReporting } from './reporting.js';
@@ -49,13 +49,16 @@ export function registerJoin(program: Command, env: CommandEnv): void {
     const { globals, ports } = env.setup(cmd);
     const facts = await env.detect(ports);
     const loaded = await loadJoinConfig(cmd, ports, env.io.env, facts);
-    if (loaded.missing.length > 0 && !dryRun) {
+    // Without the register phase (an install-only run) the control-plane settings are not needed yet.
+    const registers = !loaded.config.skipPhases.includes('register');
+    if (loaded.missing.length > 0 && !dryRun && registers) {
       throw new KjoinError('config', `joining needs ${plural(loaded.missing.length, 'more setting')}:`, {
         details: loaded.missing,
         hint: 'kjoin join --help lists every setting; secrets come from the environment or a 0600 file',
       });
     }
 
+    const proxy = resolveProxy(env.io.env, loaded.config.proxy);
     const reporting = await openReporting({ env, globals, ports, logFile: loaded.config.logFile, secrets: loaded.secrets });
     const { reporter } = reporting;
     const startedAt = ports.clock.now().toISOString();
@@ -76,7 +79,14 @@ export function registerJoin(program: Command, env: CommandEnv): void {
 
       summary = await runSteps({
         steps: joinSteps(),
-        context: { config: loaded.config, secrets: loaded.secrets, facts, ports, state, signal: env.io.signal },
+        context: {
+          config: { ...loaded.config, proxy },
+          secrets: loaded.secrets,
+          facts,
+          ports: { ...ports, http: ports.makeHttp(proxy) },
+          state,
+          signal: env.io.signal,
+        },
         reporter,
         clock: ports.clock,
         dryRun,

@@ -1,6 +1,7 @@
 import { describeError, isKjoinError, KjoinError } from '../errors.js';
 import type { Clock } from '../io/clock.js';
 import type { EventStatus, Reporter } from '../progress/events.js';
+import { BackgroundTasks } from './background.js';
 import { describePlan, type DescribedPlan } from './describe-plan.js';
 import type { Phase } from './phases.js';
 import type { Step, StepContext, StepReporter } from './step.js';
@@ -32,7 +33,7 @@ export interface RunSummary {
 
 export interface RunOptions {
   steps: readonly Step[];
-  context: Omit<StepContext, 'reporter'>;
+  context: Omit<StepContext, 'reporter' | 'background' | 'signal'> & { signal: AbortSignal };
   reporter: Reporter;
   clock: Clock;
   dryRun: boolean;
@@ -52,65 +53,96 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
   const { reporter, clock } = options;
   const runStart = clock.monotonicMs();
   const outcomes: StepOutcome[] = [];
+  // Background work (prefetched downloads) stops when the run fails or is interrupted.
+  const work = new AbortController();
+  const interrupt = options.context.signal;
+  const onInterrupt = () => work.abort(interrupt.reason);
+  interrupt.addEventListener('abort', onInterrupt, { once: true });
+  const background = new BackgroundTasks();
+  const contextFor = (step: Step): StepContext => ({ ...options.context, signal: work.signal, background, reporter: createStepReporter(reporter, step) });
+  const active = options.steps.filter((step) => !options.skipPhases.includes(step.phase));
 
-  for (const step of options.steps) {
-    if (options.context.signal.aborted) throw interrupted(outcomes);
-    const ctx: StepContext = { ...options.context, reporter: createStepReporter(reporter, step) };
-    const started = clock.monotonicMs();
-    const finish = (status: OutcomeStatus, message?: string, plan?: DescribedPlan, hint?: string): StepOutcome => {
-      const outcome: StepOutcome = { id: step.id, title: step.title, phase: step.phase, status, durationMs: Math.round(clock.monotonicMs() - started), message, plan };
-      outcomes.push(outcome);
-      reporter.emit({
-        type: plan ? 'plan' : 'step-end',
-        step: step.id,
-        phase: step.phase,
-        status,
-        durationMs: outcome.durationMs,
-        message: message ?? step.title,
-        data: plan ? { ...plan } : hint ? { hint } : undefined,
-      });
-      return outcome;
-    };
-
-    if (options.skipPhases.includes(step.phase)) {
-      finish('skipped', `${step.title} (phase ${step.phase} skipped)`);
-      continue;
+  try {
+    if (!options.dryRun) await startPrefetches(active, contextFor);
+    // A dry run plans every step even past a failing one, so the operator sees all problems at once.
+    let firstDryRunFailure: unknown = null;
+    for (const step of options.steps) {
+      if (interrupt.aborted) throw interrupted(outcomes);
+      try {
+        outcomes.push(await runOne(step, contextFor(step), options));
+      } catch (error) {
+        if (!options.dryRun) throw error;
+        firstDryRunFailure ??= error;
+        outcomes.push({ id: step.id, title: step.title, phase: step.phase, status: 'failed', durationMs: 0, message: (error as Error).message });
+      }
     }
-
-    try {
-      if (options.dryRun) {
-        const implemented = step.implemented !== false;
-        const check = implemented ? await step.check(ctx) : { status: 'needed' as const, reason: 'not implemented in this release' };
-        const plan = await describePlan(await step.plan(ctx), ctx.ports.fs);
-        const status: OutcomeStatus = !implemented ? 'not-implemented' : check.status;
-        finish(status, check.reason ? `${step.title}: ${check.reason}` : step.title, plan);
-        continue;
-      }
-
-      if (step.implemented === false) {
-        throw new KjoinError('step-failed', `step ${step.id} (${step.title}) is not implemented in kjoin ${options.version}`, {
-          step: step.id,
-          hint: `run kjoin join --dry-run to see the plan, or --skip-phases ${step.phase} to stop before it`,
-        });
-      }
-      const check = await step.check(ctx);
-      if (check.status === 'done') {
-        finish('no-change', `${step.title}: no change${check.reason ? ` (${check.reason})` : ''}`);
-        continue;
-      }
-      reporter.emit({ type: 'step-start', step: step.id, phase: step.phase, message: step.title });
-      const result = await step.apply(ctx);
-      await options.context.state.save();
-      finish('ok', result?.message ?? step.title);
-    } catch (error) {
-      const failure = asStepFailure(error, step);
-      finish('failed', failure.message, undefined, failure.hint);
-      throw failure;
-    }
+    if (firstDryRunFailure) throw firstDryRunFailure;
+  } catch (error) {
+    work.abort(error);
+    throw error;
+  } finally {
+    interrupt.removeEventListener('abort', onInterrupt);
+    await background.settle();
   }
 
   const durationMs = Math.round(clock.monotonicMs() - runStart);
   return { outcomes, durationMs, changed: outcomes.filter((o) => o.status === 'ok').length };
+}
+
+/** Starts the prefetch of every step that will be needed, so downloads overlap with earlier steps. */
+async function startPrefetches(steps: readonly Step[], contextFor: (step: Step) => StepContext): Promise<void> {
+  for (const step of steps) {
+    if (!step.prefetch || step.implemented === false) continue;
+    const ctx = contextFor(step);
+    if ((await step.check(ctx)).status === 'needed') void step.prefetch(ctx).catch(() => undefined);
+  }
+}
+
+async function runOne(step: Step, ctx: StepContext, options: RunOptions): Promise<StepOutcome> {
+  const { reporter, clock } = options;
+  const started = clock.monotonicMs();
+  const finish = (status: OutcomeStatus, message?: string, plan?: DescribedPlan, hint?: string): StepOutcome => {
+    const outcome: StepOutcome = { id: step.id, title: step.title, phase: step.phase, status, durationMs: Math.round(clock.monotonicMs() - started), message, plan };
+    reporter.emit({
+      type: plan ? 'plan' : 'step-end',
+      step: step.id,
+      phase: step.phase,
+      status,
+      durationMs: outcome.durationMs,
+      message: message ?? step.title,
+      data: plan ? { ...plan } : hint ? { hint } : undefined,
+    });
+    return outcome;
+  };
+
+  if (options.skipPhases.includes(step.phase)) return finish('skipped', `${step.title} (phase ${step.phase} skipped)`);
+
+  try {
+    if (options.dryRun) {
+      const implemented = step.implemented !== false;
+      const check = implemented ? await step.check(ctx) : { status: 'needed' as const, reason: 'not implemented in this release' };
+      const plan = await describePlan(await step.plan(ctx), ctx.ports.fs);
+      const status: OutcomeStatus = !implemented ? 'not-implemented' : check.status;
+      return finish(status, check.reason ? `${step.title}: ${check.reason}` : step.title, plan);
+    }
+
+    if (step.implemented === false) {
+      throw new KjoinError('step-failed', `step ${step.id} (${step.title}) is not implemented in kjoin ${options.version}`, {
+        step: step.id,
+        hint: `run kjoin join --dry-run to see the plan, or --skip-phases ${step.phase} to stop before it`,
+      });
+    }
+    const check = await step.check(ctx);
+    if (check.status === 'done') return finish('no-change', `${step.title}: no change${check.reason ? ` (${check.reason})` : ''}`);
+    reporter.emit({ type: 'step-start', step: step.id, phase: step.phase, message: step.title });
+    const result = await step.apply(ctx);
+    await ctx.state.save();
+    return finish('ok', result?.message ?? step.title);
+  } catch (error) {
+    const failure = asStepFailure(error, step);
+    finish('failed', failure.message, undefined, failure.hint);
+    throw failure;
+  }
 }
 
 function asStepFailure(error: unknown, step: Step): KjoinError {

@@ -11,14 +11,24 @@ import type { FileSystem } from '../io/fs.js';
 
 export const STATE_DIR = '/var/lib/kjoin';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
+export const BACKUP_DIR = `${STATE_DIR}/backup`;
 
 const fileRecordSchema = z.object({ path: z.string(), sha256: z.string(), mode: z.number().int() });
+
+const backupSchema = z.object({ path: z.string(), backup: z.string(), mode: z.number().int() });
 
 const componentSchema = z.object({
   version: z.string().optional(),
   source: z.string().optional(),
   files: z.array(fileRecordSchema).default([]),
+  /** Files that existed before kjoin replaced them, copied under BACKUP_DIR so reset can restore them. */
+  backups: z.array(backupSchema).default([]),
   units: z.array(z.string()).default([]),
+  /** Distribution packages kjoin installed, and optional ones no repository offered. */
+  packages: z.array(z.string()).default([]),
+  skippedPackages: z.array(z.string()).default([]),
+  /** Units kjoin masked (swap), for reset to unmask. */
+  masked: z.array(z.string()).default([]),
   updatedAt: z.string(),
 });
 
@@ -38,6 +48,7 @@ const stateSchema = z.object({
 });
 
 export type FileRecord = z.infer<typeof fileRecordSchema>;
+export type BackupRecord = z.infer<typeof backupSchema>;
 export type ComponentRecord = z.infer<typeof componentSchema>;
 export type LastRun = z.infer<typeof lastRunSchema>;
 export type KjoinState = z.infer<typeof stateSchema>;
@@ -87,8 +98,8 @@ export class StateStore {
     return this.data.components[id];
   }
 
-  recordComponent(id: string, record: Omit<ComponentRecord, 'updatedAt'>, now: Date): void {
-    this.data.components[id] = { ...record, updatedAt: now.toISOString() };
+  recordComponent(id: string, record: Partial<Omit<ComponentRecord, 'updatedAt'>>, now: Date): void {
+    this.data.components[id] = { files: [], backups: [], units: [], masked: [], packages: [], skippedPackages: [], ...record, updatedAt: now.toISOString() };
   }
 
   recordRun(run: LastRun): void {

@@ -3,6 +3,9 @@ import type { Facts } from '../facts/types.js';
 import type { Clock } from '../io/clock.js';
 import type { Exec } from '../io/exec.js';
 import type { FileSystem } from '../io/fs.js';
+import type { Http } from '../io/http.js';
+import type { Systemd } from '../platform/systemd.js';
+import type { BackgroundTasks } from './background.js';
 import type { Phase } from './phases.js';
 import type { StateStore } from './state.js';
 
@@ -11,6 +14,12 @@ export interface Ports {
   fs: FileSystem;
   exec: Exec;
   clock: Clock;
+}
+
+/** What steps get: the base ports plus HTTP and systemd. */
+export interface StepPorts extends Ports {
+  http: Http;
+  systemd: Systemd;
 }
 
 export interface PlannedFile {
@@ -53,10 +62,12 @@ export interface StepContext {
   config: ResolvedConfig;
   secrets: Secrets;
   facts: Facts;
-  ports: Ports;
+  ports: StepPorts;
   state: StateStore;
   reporter: StepReporter;
   signal: AbortSignal;
+  /** Early-started work (downloads) shared between a step's prefetch() and apply(). */
+  background: BackgroundTasks;
 }
 
 export interface ApplyResult {
@@ -75,6 +86,11 @@ export interface Step {
   /** False for steps whose implementation lands in a later release; the runner reports them and stops. */
   implemented?: boolean;
   plan(ctx: StepContext): StepPlan | Promise<StepPlan>;
+  /**
+   * Optional work that depends on no earlier step (a download): the runner starts it for every needed step
+   * before the first apply, so it overlaps with package installation; apply() awaits the same task.
+   */
+  prefetch?(ctx: StepContext): Promise<unknown>;
   check(ctx: StepContext): Promise<CheckResult>;
   apply(ctx: StepContext): Promise<ApplyResult | void>;
 }

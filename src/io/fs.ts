@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { extract as extractTar } from 'tar';
 
 export interface FileStat {
   mode: number;
@@ -32,6 +33,15 @@ export interface FileSystem {
   createExclusive(file: string, content: string, mode: number): Promise<boolean>;
   mkdir(dir: string, mode: number): Promise<void>;
   remove(file: string): Promise<void>;
+  /** Removes a directory tree that kjoin itself created (staging directories). */
+  removeTree(dir: string): Promise<void>;
+  /** Atomic within one file system: the way a staged file replaces the one in place. */
+  rename(from: string, to: string): Promise<void>;
+  /**
+   * Extracts a .tar.gz into `destDir` (which must not exist yet), refusing absolute paths, `..` and links that
+   * point outside; returns the regular files extracted, as paths relative to destDir.
+   */
+  extractTarGz(archive: string, destDir: string): Promise<string[]>;
   /** Free bytes on the file system holding `dir` (or its nearest existing parent). */
   freeBytes(dir: string): Promise<number | null>;
 }
@@ -145,6 +155,34 @@ export class NodeFileSystem implements FileSystem {
 
   async remove(file: string): Promise<void> {
     await fsp.rm(this.resolve(file), { force: true });
+  }
+
+  async removeTree(dir: string): Promise<void> {
+    await fsp.rm(this.resolve(dir), { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fsp.rename(this.resolve(from), this.resolve(to));
+  }
+
+  async extractTarGz(archive: string, destDir: string): Promise<string[]> {
+    const cwd = this.resolve(destDir);
+    await fsp.mkdir(cwd, { recursive: false, mode: 0o700 });
+    const files: string[] = [];
+    // node-tar strips absolute paths and refuses `..` unless preservePaths is set; strict turns warnings into errors.
+    await extractTar({
+      file: this.resolve(archive),
+      cwd,
+      strict: true,
+      preservePaths: false,
+      noMtime: true,
+      filter: (entryPath, entry) => {
+        const type = 'type' in entry ? entry.type : 'File';
+        if (type === 'File' || type === 'OldFile') files.push(path.posix.normalize(entryPath).replace(/^\.\//, ''));
+        return type === 'File' || type === 'OldFile' || type === 'Directory';
+      },
+    });
+    return files.sort();
   }
 
   async freeBytes(dir: string): Promise<number | null> {

@@ -98,6 +98,24 @@ export class MemoryFileSystem implements FileSystem {
     this.files.delete(file);
   }
 
+  async removeTree(dir: string): Promise<void> {
+    const prefix = `${dir}/`;
+    for (const file of [...this.files.keys()]) if (file.startsWith(prefix)) this.files.delete(file);
+    for (const d of [...this.dirs]) if (d === dir || d.startsWith(prefix)) this.dirs.delete(d);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const entry = this.files.get(from);
+    if (!entry) throw Object.assign(new Error(`ENOENT: no such file or directory, rename '${from}'`), { code: 'ENOENT' });
+    this.files.delete(from);
+    this.put(to, entry.content, entry.mode);
+    this.writes.push({ path: to, mode: entry.mode });
+  }
+
+  async extractTarGz(archive: string, _destDir: string): Promise<string[]> {
+    throw new Error(`internal: MemoryFileSystem cannot extract ${archive}; test archives on a NodeFileSystem temp dir`);
+  }
+
   async freeBytes(_dir: string): Promise<number | null> {
     return this.freeBytesValue;
   }

@@ -1,4 +1,5 @@
-import type { PreflightContext, PreflightCheck } from './types.js';
+import type { Ports } from '../engine/step.js';
+import type { PreflightCheck } from './types.js';
 import { fail, ok, warn } from './types.js';
 
 /** Kernel modules containerd (overlayfs snapshotter) and kube-proxy/CNI (bridged traffic through iptables) need. */
@@ -32,15 +33,21 @@ export function isModuleLoaded(procModules: string, name: string): boolean {
   return procModules.split('\n').some((line) => normaliseModuleName(line.split(' ')[0] ?? '') === wanted);
 }
 
-async function readKernelRelease(ctx: PreflightContext): Promise<string | null> {
-  if (ctx.facts.kernel) return ctx.facts.kernel;
-  const result = await ctx.ports.exec.run('uname', ['-r']);
+/** The ports module detection reads through, and the running kernel's release from the facts. */
+export interface ModuleProbe {
+  ports: Pick<Ports, 'fs' | 'exec'>;
+  kernel: string;
+}
+
+async function readKernelRelease(probe: ModuleProbe): Promise<string | null> {
+  if (probe.kernel) return probe.kernel;
+  const result = await probe.ports.exec.run('uname', ['-r']);
   return result.exitCode === 0 && result.stdout.trim() ? result.stdout.trim() : null;
 }
 
 /** What a module makes visible once it is in the kernel, whether built in or loaded. */
-async function providesFeature(ctx: PreflightContext, name: string): Promise<boolean> {
-  const { fs } = ctx.ports;
+async function providesFeature(probe: ModuleProbe, name: string): Promise<boolean> {
+  const { fs } = probe.ports;
   switch (normaliseModuleName(name)) {
     case 'br_netfilter':
       return fs.exists('/proc/sys/net/bridge/bridge-nf-call-iptables');
@@ -52,16 +59,16 @@ async function providesFeature(ctx: PreflightContext, name: string): Promise<boo
 }
 
 /** Loaded now, built in, or loadable by modprobe (which is what join will do). */
-export async function findModule(ctx: PreflightContext, name: string): Promise<ModuleAvailability> {
-  const { fs, exec } = ctx.ports;
+export async function findModule(probe: ModuleProbe, name: string): Promise<ModuleAvailability> {
+  const { fs, exec } = probe.ports;
   const procModules = await fs.readTextOrNull('/proc/modules');
   if (procModules !== null && isModuleLoaded(procModules, name)) return 'loaded';
   if (await fs.exists(`/sys/module/${normaliseModuleName(name)}`)) return 'loaded';
   // A module compiled into a kernel that ships no /lib/modules (many cloud and micro-VM kernels) shows only
   // by what it provides.
-  if (await providesFeature(ctx, name)) return 'builtin';
+  if (await providesFeature(probe, name)) return 'builtin';
 
-  const release = await readKernelRelease(ctx);
+  const release = await readKernelRelease(probe);
   if (release) {
     const builtin = await fs.readTextOrNull(`/lib/modules/${release}/modules.builtin`);
     if (builtin !== null && listsModule(builtin, name)) return 'builtin';
@@ -89,7 +96,7 @@ export function checkKernelModule(name: string): PreflightCheck {
     id: `module-${name}`,
     title: `kernel module ${name}`,
     async run(ctx) {
-      const availability = await findModule(ctx, name);
+      const availability = await findModule({ ports: ctx.ports, kernel: ctx.facts.kernel }, name);
       if (availability) return ok(describeAvailability(name, availability));
       return fail(
         `kernel module ${name} is neither loaded nor available for kernel ${ctx.facts.kernel || 'unknown'}`,

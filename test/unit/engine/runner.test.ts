@@ -8,6 +8,8 @@ import type { Facts } from '../../../src/facts/types.js';
 import { FakeClock } from '../../../src/io/clock.js';
 import { FakeExec } from '../../../src/io/exec.js';
 import { MemoryFileSystem } from '../../../src/io/memory-fs.js';
+import { FakeHttp } from '../../../src/io/http.js';
+import { FakeSystemd } from '../../../src/platform/fake-systemd.js';
 import type { EventInput } from '../../../src/progress/events.js';
 import { pendingStep } from '../../../src/steps/pending.js';
 
@@ -21,11 +23,11 @@ function setup() {
   const reporter = { emit: (e: EventInput) => events.push(e) };
   const state = StateStore.empty(fs);
   const controller = new AbortController();
-  const context: Omit<StepContext, 'reporter'> = {
+  const context: Omit<StepContext, 'reporter' | 'background'> = {
     config,
     secrets: {},
     facts,
-    ports: { fs, exec: new FakeExec(), clock },
+    ports: { fs, exec: new FakeExec(), clock, http: new FakeHttp(fs), systemd: new FakeSystemd() },
     state,
     signal: controller.signal,
   };

@@ -1,0 +1,25 @@
+import { emptyPlan, type PlannedFile, type Step } from '../engine/step.js';
+import { renderCrictlConfig } from '../render/crictl-config.js';
+import { PATHS } from '../render/paths.js';
+import { listFilesOutOfPlace, ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+
+function renderCrictlFiles(): PlannedFile[] {
+  return [{ path: PATHS.crictlConfig, mode: 0o644, content: renderCrictlConfig() }];
+}
+
+/** /etc/crictl.yaml pointing crictl at containerd's socket. Idempotency: no-op when the file matches. */
+export const crictlStep: Step = {
+  id: 'crictl',
+  title: 'Point crictl at containerd',
+  phase: 'runtime',
+  plan: () => emptyPlan({ files: renderCrictlFiles() }),
+  async check(ctx) {
+    return (await listFilesOutOfPlace(ctx, renderCrictlFiles())).length ? { status: 'needed', reason: `${PATHS.crictlConfig} differs` } : { status: 'done' };
+  },
+  async apply(ctx) {
+    const files = renderCrictlFiles();
+    const written = await writeFiles(ctx, files, { owned: ownedPaths(ctx, 'crictl'), backups: ctx.state.component('crictl')?.backups ?? [] });
+    ctx.state.recordComponent('crictl', { files: recordFiles(files), backups: written.backups }, ctx.ports.clock.now());
+    return { message: `wrote ${PATHS.crictlConfig}` };
+  },
+};
