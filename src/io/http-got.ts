@@ -187,6 +187,10 @@ export class GotHttp implements Http {
       decompress: false,
       timeout: { connect: this.timeouts.connectMs, secureConnect: this.timeouts.connectMs, response: this.timeouts.responseMs, socket: this.timeouts.idleMs },
     });
+    // got keeps listening to the abort signal after the body is done: an abort then emits 'error' on a stream
+    // nobody reads any more, which would crash the process. Failures while reading surface through once() and
+    // the read loop below, so this listener only absorbs those late ones.
+    stream.on('error', () => undefined);
     let response: Response;
     try {
       [response] = (await once(stream, 'response')) as [Response];

@@ -72,6 +72,7 @@ export const cniStep: Step = {
     const { fs } = ctx.ports;
     const archive = await fetchArchive(ctx);
     const parent = path.posix.dirname(PATHS.cniBinDir);
+    await fs.mkdir(parent, 0o755);
     // A run killed while unpacking leaves its staging directory behind; it never holds anything in use.
     for (const name of await fs.readdir(parent)) if (name.startsWith('.kjoin-staging-')) await fs.removeTree(`${parent}/${name}`);
     const staging = `${parent}/.kjoin-staging-${randomBytes(4).toString('hex')}`;

@@ -233,6 +233,22 @@ describe('GotHttp against real local servers', () => {
     expect(readdirSync(join(root, 'opt'))).toEqual([]);
   });
 
+  it('survives an abort of its signal after the download finished (the runner aborts background work on failure)', async () => {
+    const controller = new AbortController();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await client().download({ url: `${base}/kubelet`, dest: '/opt/done', mode: 0o755, sha256: sha256(artifact), signal: controller.signal });
+      controller.abort(new Error('a later step failed'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(readFileSync(join(root, 'opt/done')).equals(artifact)).toBe(true);
+  });
+
   it('trusts the given CA over HTTPS, and only that', async () => {
     routes.set('/version', (_req, res) => res.end('{"gitVersion":"v1.31.2"}'));
     expect(await client().getJson({ url: `${secureBase}/version`, ca })).toEqual({ gitVersion: 'v1.31.2' });

@@ -10,15 +10,24 @@
  * are fatal (kubelet v1beta1 only logs "Using lenient decoding as strict decoding failed"), and an
  * insecure-skip-tls-verify kubeconfig is refused.
  * Env: KUBELET_DOUBLE_STATUS (status path), KUBELET_DOUBLE_ONESHOT=1, KUBELET_DOUBLE_PROC_SWAPS (swaps file),
- * KUBELET_DOUBLE_REQUIRE_CRI=1 (the CRI socket must exist), KUBELET_DOUBLE_REGISTER=1 (reserved, see below).
+ * KUBELET_DOUBLE_REQUIRE_CRI=1 (the CRI socket must exist), KUBELET_DOUBLE_REGISTER=1 (reserved, see below),
+ * KUBELET_DOUBLE_ROOT (tests: absolute paths are read under this directory, as if it were /; messages keep the
+ * paths as given).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync as fsExists, mkdirSync, readFileSync as fsRead, realpathSync, renameSync, statSync as fsStat, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
 const BAKED_VERSION = 'v1.31.2'; // kubelet-double:version (build.ts rewrites this line)
 const BAKED_ARCH = ''; // kubelet-double:arch (empty: runs on any architecture)
+
+const ROOT = process.env.KUBELET_DOUBLE_ROOT || '';
+const hostPath = (path) => (ROOT && String(path).startsWith('/') ? `${ROOT}${path}` : path);
+const readFileSync = (path, encoding) => fsRead(hostPath(path), encoding);
+const existsSync = (path) => fsExists(hostPath(path));
+const statSync = (path) => fsStat(hostPath(path));
 
 class Failure extends Error {}
 const fail = (message) => { throw new Failure(message); };
@@ -95,7 +104,7 @@ const FLAG_TO_CONFIG = {
 // ---- Go-compatible value parsing (strconv, time.ParseDuration, component-base cli/flag) ----
 const BOOLS = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
 function parseGoBool(text) {
-  if (!(text in BOOLS)) throw new Error(`strconv.ParseBool: parsing ${quote(text)}: invalid syntax`);
+  if (!Object.hasOwn(BOOLS, text)) throw new Error(`strconv.ParseBool: parsing ${quote(text)}: invalid syntax`);
   return BOOLS[text];
 }
 function parseGoInt(text, bits) {
@@ -272,7 +281,7 @@ function readScalar(text, no, stops) {
       if (ch !== '\\') { out += ch; continue; }
       const esc = text[++i];
       const hex = { x: 2, u: 4, U: 8 }[esc];
-      if (hex) { out += String.fromCodePoint(parseInt(text.slice(i + 1, i + 1 + hex), 16)); i += hex; } else if (esc in DQ_ESCAPES) out += DQ_ESCAPES[esc]; else err(`found unknown escape character ${quote(esc)}`);
+      if (hex) { out += String.fromCodePoint(parseInt(text.slice(i + 1, i + 1 + hex), 16)); i += hex; } else if (Object.hasOwn(DQ_ESCAPES, esc)) out += DQ_ESCAPES[esc]; else err(`found unknown escape character ${quote(esc)}`);
     }
     err('found unexpected end of stream while scanning a quoted scalar');
   }
@@ -329,6 +338,7 @@ function parseYaml(source) {
   const endOfValue = (rest, no) => { if (!/^\s*(#.*)?$/.test(rest)) fail(`yaml: line ${no}: did not find expected key`); };
   const isSeqItem = (line) => line.text === '-' || line.text.startsWith('- ');
   const splitKey = (line) => {
+    if (/^[[{]/.test(line.text)) return null;
     let [key, rest] = line.text.startsWith('"') || line.text.startsWith("'") ? readScalar(line.text, line.no, []) : [undefined, line.text];
     if (key === undefined) {
       const colon = rest.search(/:(\s|$)/);
@@ -355,7 +365,7 @@ function parseYaml(source) {
     }
     const next = skipBlank();
     if (next && next.indent > line.indent) return parseBlock(next.indent);
-    if (next && next.indent === line.indent && isSeqItem(next) && !line.seqItem) return parseBlock(next.indent);
+    if (next && next.indent === line.indent && isSeqItem(next)) return parseBlock(next.indent); // an indentless list
     return null;
   };
   function parseBlock(indent) {
@@ -365,21 +375,21 @@ function parseYaml(source) {
       for (let line = skipBlank(); line && line.indent === indent && isSeqItem(line); line = skipBlank()) {
         const rest = line.text.slice(1).trimStart();
         if (rest === '') { pos++; const next = skipBlank(); list.push(next && next.indent > indent ? parseBlock(next.indent) : null); continue; }
-        const inner = { ...line, indent: line.indent + line.text.length - rest.length, text: rest, seqItem: true };
+        const inner = { ...line, indent: line.indent + line.text.length - rest.length, text: rest };
         if (isSeqItem(inner) || splitKey(inner)) { lines[pos] = inner; list.push(parseBlock(inner.indent)); continue; }
         pos++;
-        list.push(parseValueAfterKey(rest, { ...line, seqItem: true }));
+        list.push(parseValueAfterKey(rest, line));
       }
       return list;
     }
     const map = {};
     const seenAt = {};
-    for (let line = skipBlank(); line && line.indent === indent && !isSeqItem(line); line = skipBlank()) {
+    for (let line = skipBlank(); line && line.indent === indent && !isSeqItem(line) && line.text !== '---'; line = skipBlank()) {
       const entry = splitKey(line);
       if (!entry) fail(`yaml: line ${line.no}: could not find expected ':'`);
       const [key, rest] = entry;
       if (key === '__proto__') fail(`yaml: line ${line.no}: key "__proto__" is not allowed`);
-      if (key in seenAt) fail(`yaml: unmarshal errors:\n  line ${line.no}: key ${quote(key)} already set in map`);
+      if (Object.hasOwn(seenAt, key)) fail(`yaml: unmarshal errors:\n  line ${line.no}: key ${quote(key)} already set in map`);
       seenAt[key] = line.no;
       pos++;
       map[key] = parseValueAfterKey(rest, line);
@@ -451,7 +461,7 @@ function decodeInto(value, schema, path, unknown) {
     if (!isMap(value)) typeError('struct');
     for (const [key, item] of Object.entries(value)) {
       const field = path ? `${path}.${key}` : key;
-      if (!(key in schema)) unknown.push(field);
+      if (!Object.hasOwn(schema, key)) unknown.push(field);
       else decodeInto(item, schema[key], field, unknown);
     }
     return;
@@ -537,7 +547,7 @@ function checkSwap(failSwapOn) {
   if (failSwapOn === false) return;
   const path = process.env.KUBELET_DOUBLE_PROC_SWAPS || '/proc/swaps';
   let lines;
-  try { lines = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean); } catch { return; }
+  try { lines = fsRead(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean); } catch { return; }
   if (lines.length > 1) fail(`failed to run Kubelet: running with swap on is not supported, please disable swap! or set --fail-swap-on flag to false. /proc/swaps contained: [${lines.join(' ')}]`);
 }
 
@@ -615,7 +625,7 @@ function printVersion(mode, version) {
 }
 
 function writeStatus(status) {
-  const path = process.env.KUBELET_DOUBLE_STATUS || '/var/lib/kubelet/double-status.json';
+  const path = process.env.KUBELET_DOUBLE_STATUS || hostPath('/var/lib/kubelet/double-status.json');
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o644 });
@@ -686,4 +696,10 @@ function main() {
   process.once('SIGINT', stop);
 }
 
-main();
+// Run when executed (as kubelet or kubelet.mjs); stay inert when a test imports the pure helpers.
+function invokedDirectly() {
+  try { return pathToFileURL(realpathSync(process.argv[1] ?? '')).href === import.meta.url; } catch { return false; }
+}
+if (invokedDirectly()) main();
+
+export { parseFlags, parseYaml, validateNodeLabels };

@@ -16,7 +16,17 @@ describe('StateStore', () => {
 
     const again = await StateStore.load(fs);
     expect(again.existed).toBe(true);
-    expect(again.component('containerd')).toEqual({ version: '1.7.24', source: 'distro', files: [record], units: ['containerd.service'], updatedAt: '2026-11-22T10:00:00.000Z' });
+    expect(again.component('containerd')).toEqual({
+      version: '1.7.24',
+      source: 'distro',
+      files: [record],
+      backups: [],
+      packages: [],
+      skippedPackages: [],
+      units: ['containerd.service'],
+      masked: [],
+      updatedAt: '2026-11-22T10:00:00.000Z',
+    });
     expect(again.snapshot.lastRun?.result).toBe('ok');
     expect(await again.fileMatches(record)).toBe(true);
     fs.put('/etc/containerd/config.toml', 'version = 2\n', 0o600);

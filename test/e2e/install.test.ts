@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cniPluginsArtifact, kubeletArtifacts, sha256Hex, startMirror, type Mirror } from '../doubles/mirror/server.js';
+import { buildKubeletDouble } from '../doubles/kubelet/build.js';
+import { bootBox, ensureRootfs, type Box } from './box/index.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, summarisePhases } from './kjoin-in-box.js';
+
+/**
+ * The install path on a freshly booted Debian 12 box: packages from Debian, kubelet and CNI plugins from a local
+ * mirror double, everything up to a kubelet-ready node. Registration is not part of this run.
+ */
+
+const MINUTE = 60_000;
+const VERSION = '1.31.2';
+const CNI_VERSION = '1.5.1';
+const KUBELET_PATH = `/dl.k8s.io/release/v${VERSION}/bin/linux/amd64/kubelet`;
+// The box shares the host's network namespace: these must already be on for the kernel step to set nothing.
+const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
+
+let box: Box;
+let mirror: Mirror;
+
+function joinArgs(extra: string[] = []): string[] {
+  return [KJOIN_IN_BOX, 'join', '--output', 'json', '--mirror', mirror.url, '--kubernetes-version', VERSION, '--skip-phases', 'network,register,start,verify', ...extra];
+}
+
+async function boxSha256(path: string): Promise<string | null> {
+  const result = await box.exec(['sha256sum', path]);
+  return result.exitCode === 0 ? result.stdout.split(' ')[0]! : null;
+}
+
+async function listDir(path: string): Promise<string[]> {
+  return (await box.exec(['ls', '-A', path])).stdout.split('\n').filter(Boolean);
+}
+
+beforeAll(async () => {
+  for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
+  box = await bootBox({ rootfs, name: 'install' });
+  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact(CNI_VERSION, 'amd64')] });
+  await installKjoin(box);
+}, 20 * MINUTE);
+
+afterAll(async () => {
+  await mirror?.close();
+  await box?.stop();
+}, 2 * MINUTE);
+
+describe('kjoin join on a fresh Debian 12 box (install phases)', () => {
+  it('fails on a wrong kubelet checksum with a clear message and leaves no kubelet in place', async () => {
+    mirror.setFault(KUBELET_PATH, 'wrong-checksum');
+    const result = await box.exec(joinArgs(), { timeoutMs: 15 * MINUTE });
+    mirror.setFault(KUBELET_PATH, null);
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/checksum mismatch for .*kubelet/);
+    expect(result.stderr).toMatch(/^hint: .*nothing was replaced/m);
+    expect((await box.exec(['test', '-e', '/usr/local/bin/kubelet'])).exitCode).toBe(1);
+    expect((await listDir('/usr/local/bin')).filter((f) => f.includes('kubelet'))).toEqual([]);
+    const events = parseEvents(result.stdout);
+    expect(events.find((e) => e.step === 'kubelet' && e.type === 'step-end')?.status).toBe('failed');
+  }, 20 * MINUTE);
+
+  it('converges after being SIGKILLed in the middle of the kubelet download', async () => {
+    mirror.setFault(KUBELET_PATH, 'stall-after:4096');
+    const running = box.exec(joinArgs(), { timeoutMs: 10 * MINUTE });
+    const deadline = Date.now() + 5 * MINUTE;
+    while (!mirror.requests.includes(KUBELET_PATH) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(mirror.requests).toContain(KUBELET_PATH);
+    await new Promise((r) => setTimeout(r, 500)); // the first bytes are on their way into the temp file
+    await box.exec(['pkill', '-KILL', '-f', '/usr/local/lib/kjoin/kjoin.js']);
+    const killed = await running;
+    expect(killed.exitCode).not.toBe(0);
+    mirror.setFault(KUBELET_PATH, null);
+    expect((await box.exec(['test', '-e', '/usr/local/bin/kubelet'])).exitCode).toBe(1);
+
+    const result = await box.exec(joinArgs(), { timeoutMs: 10 * MINUTE });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = parseEvents(result.stdout);
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'ok' });
+    console.log('install phases (ms):', JSON.stringify(summarisePhases(events)));
+    expect((await listDir('/usr/local/bin')).filter((f) => f.includes('kubelet'))).toEqual(['kubelet']);
+  }, 20 * MINUTE);
+
+  it('leaves a kubelet-ready host: containerd active and answering, kubelet enabled, files and modes right', async () => {
+    expect((await box.exec(['systemctl', 'is-active', 'containerd'])).stdout.trim()).toBe('active');
+    const ctr = await box.exec(['ctr', 'version']);
+    expect(ctr.exitCode, ctr.stderr).toBe(0);
+    expect(ctr.stdout).toMatch(/Server:\s*\n\s*Version:/);
+    expect(await box.readFile('/etc/containerd/config.toml')).toMatch(/^\s*SystemdCgroup = true$/m);
+    expect((await box.exec(['systemctl', 'is-enabled', 'kubelet'])).stdout.trim()).toBe('enabled');
+    expect(await boxSha256('/usr/local/bin/kubelet')).toBe(sha256Hex(buildKubeletDouble(VERSION, 'amd64')));
+    expect((await box.exec(['/usr/local/bin/kubelet', '--version'])).stdout.trim()).toBe(`Kubernetes v${VERSION}`);
+    expect(await box.readFile('/etc/modules-load.d/kjoin.conf')).toMatch(/^overlay\nbr_netfilter\n$/m);
+    const sysctl = await box.readFile('/etc/sysctl.d/99-kubernetes-kjoin.conf');
+    for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables']) expect(sysctl).toContain(`${key} = 1`);
+    const modes = await box.exec(['stat', '-c', '%a %n', '/var/lib/kjoin/state.json', '/usr/local/bin/kubelet', '/etc/containerd/config.toml', '/var/lib/kubelet/config.yaml', '/etc/systemd/system/kubelet.service', '/opt/cni/bin/bridge', '/etc/crictl.yaml']);
+    expect(modes.stdout.trim().split('\n')).toEqual([
+      '600 /var/lib/kjoin/state.json',
+      '755 /usr/local/bin/kubelet',
+      '644 /etc/containerd/config.toml',
+      '644 /var/lib/kubelet/config.yaml',
+      '644 /etc/systemd/system/kubelet.service',
+      '755 /opt/cni/bin/bridge',
+      '644 /etc/crictl.yaml',
+    ]);
+    expect((await box.exec(['/opt/cni/bin/bridge'])).stdout).toContain(`v${CNI_VERSION}`);
+    expect(await listDir('/var/lib/kjoin/cache')).toEqual([]);
+    expect((await box.exec(['swapon', '--show', '--noheadings'])).stdout.trim()).toBe('');
+  }, 5 * MINUTE);
+
+  it('reports no change on a second run and writes nothing', async () => {
+    const state = JSON.parse(await box.readFile('/var/lib/kjoin/state.json')) as { components: Record<string, { files: Array<{ path: string }> }> };
+    const paths = ['/var/lib/kjoin/state.json', ...Object.values(state.components).flatMap((c) => c.files.map((f) => f.path))];
+    const stamp = async () => (await box.exec(['stat', '-c', '%n %Y.%y %i', ...paths])).stdout;
+    const before = await stamp();
+    const started = Date.now();
+    const result = await box.exec(joinArgs(), { timeoutMs: 5 * MINUTE });
+    const wallMs = Date.now() - started;
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = parseEvents(result.stdout);
+    const ends = events.filter((e) => e.type === 'step-end');
+    expect(ends.filter((e) => e.status !== 'skipped').map((e) => [e.step, e.status])).toEqual(
+      ['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet'].map((step) => [step, 'no-change']),
+    );
+    expect(events.at(-1)?.message).toMatch(/no change/);
+    expect(await stamp()).toBe(before);
+    console.log(`converged re-run: ${wallMs} ms wall (including nsenter)`);
+  }, 10 * MINUTE);
+});
