@@ -62,5 +62,5 @@ export function renderBootstrapKubeconfig(input: BootstrapKubeconfigInput): stri
     preferences: {},
     users: [{ name: BOOTSTRAP_USER, user: { token: checkToken(input.token) } }],
   };
-  return renderHashHeader('Holds a bootstrap token: keep it 0600.') + stringify(kubeconfig, { lineWidth: 0 });
+  return renderHashHeader('Holds a bootstrap token: keep it 0600.') + stringify(kubeconfig, { lineWidth: 0, version: '1.1' });
 }

@@ -16,5 +16,5 @@ export function renderCrictlConfig(input: CrictlInput = {}): string {
   }
   const endpoint = `unix://${PATHS.containerdSocket}`;
   const config = { 'runtime-endpoint': endpoint, 'image-endpoint': endpoint, timeout, debug: false, 'pull-image-on-create': false };
-  return renderHashHeader() + stringify(config, { lineWidth: 0 });
+  return renderHashHeader() + stringify(config, { lineWidth: 0, version: '1.1' });
 }

@@ -101,5 +101,6 @@ export function buildKubeletConfig(input: KubeletConfigInput): Record<string, un
 
 export function renderKubeletConfig(input: KubeletConfigInput): string {
   // lineWidth 0: never fold long strings, so every value stays on the line an operator greps for.
-  return renderHashHeader() + stringify(buildKubeletConfig(input), { lineWidth: 0 });
+  // Kubernetes decodes YAML 1.1: strings such as on, yes, off or 1_000 must be quoted or they turn into booleans/numbers.
+  return renderHashHeader() + stringify(buildKubeletConfig(input), { lineWidth: 0, version: '1.1' });
 }

@@ -229,8 +229,8 @@ describe('kubelet double refuses what kubelet refuses', () => {
     expectFailure(runKubelet(nested, commandFor()), 'strict decoding error: unknown field "authentication.webhook.cacheTtl"');
   });
 
-  it('a string the yaml package leaves unquoted that kubelet reads as a boolean', () => {
-    const host = prepareHost(renderKubeletConfig({ ...CONFIG, overrides: { cpuManagerPolicyOptions: { 'full-pcpus-only': 'on' } } }));
+  it('an unquoted "on" where a string is expected: kubelet\'s YAML 1.1 decoder reads a boolean', () => {
+    const host = prepareHost(`${renderKubeletConfig(CONFIG)}cpuManagerPolicyOptions:\n  full-pcpus-only: on\n`);
     expectFailure(runKubelet(host, commandFor()), 'json: cannot unmarshal bool into Go struct field KubeletConfiguration.cpuManagerPolicyOptions[full-pcpus-only] of type string');
   });
 

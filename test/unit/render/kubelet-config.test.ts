@@ -121,3 +121,11 @@ describe('renderKubeletConfig', () => {
     expect(() => renderKubeletConfig({ ...base, ...input })).toThrow(message);
   });
 });
+
+describe('renderKubeletConfig and YAML 1.1 readers', () => {
+  it('quotes strings that YAML 1.1 (the kubelet decoder) would read as booleans or numbers', () => {
+    const text = renderKubeletConfig({ systemdCgroup: true, systemdResolved: false, overrides: { cpuManagerPolicyOptions: { 'full-pcpus-only': 'on', other: 'yes', n: '1_000' } } });
+    const parsed = parse(text, { version: '1.1' }) as { cpuManagerPolicyOptions: Record<string, unknown> };
+    expect(parsed.cpuManagerPolicyOptions).toEqual({ 'full-pcpus-only': 'on', other: 'yes', n: '1_000' });
+  });
+});
