@@ -1,45 +1,51 @@
-// `npm run demo`: runs `kjoin join --dry-run` against a local TLS stand-in for a kube-apiserver, streaming the
-// preflight checks and the ordered plan. Nothing on this host is changed. Run it as root for a clean preflight.
+// `npm run demo` (as root): the install path on a freshly booted Debian 12 box, streamed live. Builds (once) a
+// Debian rootfs with debootstrap, boots it with systemd under systemd-nspawn, serves kubelet and CNI plugins from
+// a local mirror double, copies the built kjoin in and runs `kjoin join` there twice: the first run installs
+// everything up to a kubelet-ready node, the second reports "no change". Registration is not part of it yet.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { makeTestPki } from '../test/support/pki.js';
-import { CLI } from '../test/support/run-cli.js';
+import { writeFileSync } from 'node:fs';
+import { cniPluginsArtifact, kubeletArtifacts, startMirror } from '../test/doubles/mirror/server.js';
+import { bootBox, ensureRootfs } from '../test/e2e/box/index.js';
+import { installKjoin, KJOIN_IN_BOX } from '../test/e2e/kjoin-in-box.js';
 
-function randomToken(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const pick = (n: number) => [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
-  return `${pick(6)}.${pick(16)}`;
+const VERSION = '1.31.2';
+const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'];
+
+function say(text: string): void {
+  process.stdout.write(`\x1b[1mdemo:\x1b[0m ${text}\n`);
 }
 
-const pki = makeTestPki('kjoin-demo-ca');
-const server = createServer({ cert: pki.certPem, key: pki.keyPem }, (_req, res) => {
-  res.writeHead(403, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403 }));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as AddressInfo;
+if (process.getuid?.() !== 0) {
+  say('run it as root (debootstrap and systemd-nspawn need root): sudo npm run demo');
+  process.exit(1);
+}
 
-const args = [
-  CLI,
-  'join',
-  '--dry-run',
-  '--server',
-  `https://127.0.0.1:${port}`,
-  '--discovery-token-ca-cert-hash',
-  pki.caPin,
-  '--label',
-  'provider=demo',
-  '--taint',
-  'dedicated=demo:NoSchedule',
-];
-console.log(`demo: a stand-in API server listens on https://127.0.0.1:${port} (CA pin ${pki.caPin})`);
-console.log(`demo: running node ${args.join(' ')}\n`);
-if (process.getuid?.() !== 0) console.log('demo: not root: the "root" preflight check will fail (exit 3); run it as root for a clean pass\n');
-
-const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, KJOIN_TOKEN: randomToken() } });
-const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-server.close();
-console.log(`\ndemo: kjoin exited with ${code}`);
+say('building or reusing a fresh Debian 12 rootfs (the first time takes about a minute)...');
+const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
+say('booting it with systemd as PID 1 under systemd-nspawn...');
+const box = await bootBox({ rootfs, name: 'demo' });
+const mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
+let code = 1;
+try {
+  // The box shares this host's network namespace, where /proc/sys/net is set for it.
+  for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  await installKjoin(box);
+  const args = ['join', '--output', 'plain', '--mirror', mirror.url, '--kubernetes-version', VERSION, '--label', 'provider=demo', '--skip-phases', 'network,register,start,verify'];
+  for (const round of ['first run: a fresh VM becomes a kubelet-ready node', 'second run: nothing left to do']) {
+    say(`${round}\n      kjoin ${args.join(' ')}\n`);
+    code = await new Promise<number>((resolve) => {
+      const child = spawn('nsenter', ['-t', String(box.pid), '-a', 'env', '-i', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', KJOIN_IN_BOX, ...args], { stdio: 'inherit' });
+      child.on('close', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0) break;
+  }
+  if (code === 0) {
+    const check = await box.exec(['sh', '-c', 'systemctl is-active containerd; systemctl is-enabled kubelet; /usr/local/bin/kubelet --version']);
+    say(`inside the box: containerd ${check.stdout.trim().split('\n').join(', kubelet ')}`);
+  }
+} finally {
+  await mirror.close();
+  await box.stop();
+}
+say(`kjoin exited with ${code}`);
 process.exitCode = code;

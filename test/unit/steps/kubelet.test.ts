@@ -121,7 +121,8 @@ describe('kubelet step', () => {
 
     expect(h.http.calls.map((c) => c.url)).toContain(upstream('1.31.4'));
     expect(await h.fs.readBytes(BINARY)).toEqual(fakeKubelet('1.31.4'));
-    expect(h.state.component('kubelet')).toMatchObject({ version: '1.31.4', files: [{ path: BINARY, sha256: sha256(fakeKubelet('1.31.4')) }] });
+    expect(h.state.component('kubelet')!.version).toBe('1.31.4');
+    expect(h.state.component('kubelet')!.files[0]).toEqual({ path: BINARY, sha256: sha256(fakeKubelet('1.31.4')), mode: 0o755 });
     expect(await kubeletStep.check(h.context())).toEqual({ status: 'done', reason: 'v1.31.4' });
   });
 
