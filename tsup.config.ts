@@ -11,6 +11,7 @@ export default defineConfig({
   noExternal: [/.*/],
   splitting: false,
   sourcemap: false,
+  minify: true,
   clean: true,
   loader: { '.tmpl': 'text' },
   banner: {

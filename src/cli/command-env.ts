@@ -6,7 +6,7 @@ import type { Facts } from '../facts/types.js';
 import { realClock, type Clock } from '../io/clock.js';
 import { RealExec, type Exec } from '../io/exec.js';
 import { NodeFileSystem, type FileSystem } from '../io/fs.js';
-import { GotHttp, type Http } from '../io/http.js';
+import type { Http } from '../io/http.js';
 import { NodeNetwork, type Network } from '../io/net.js';
 import { readProxyEnv, type ProxySettings } from '../io/proxy.js';
 import { SystemctlSystemd, type Systemd } from '../platform/systemd.js';
@@ -19,7 +19,7 @@ export interface CommandPorts {
   net: Network;
   systemd: Systemd;
   /** The HTTP port for a proxy configuration (environment merged with spec.proxy by the caller). */
-  makeHttp(proxy: ProxySettings): Http;
+  makeHttp(proxy: ProxySettings): Promise<Http>;
 }
 
 /** Proxy settings: the standard environment variables, overridden field by field by spec.proxy. */
@@ -67,7 +67,8 @@ export function createCommandEnv(io: CliIo, overrides: Partial<Pick<CommandEnv, 
         clock: realClock,
         net: new NodeNetwork(fs),
         systemd: new SystemctlSystemd(exec),
-        makeHttp: (proxy) => new GotHttp({ fs, clock: realClock, proxy }),
+        // got is loaded only by commands that make HTTP requests (facts and --version never do).
+        makeHttp: async (proxy) => new (await import('../io/http-got.js')).GotHttp({ fs, clock: realClock, proxy }),
       };
     });
   const detect = overrides.detect ?? ((ports: CommandPorts) => detectFacts({ fs: ports.fs, exec: ports.exec }, { hostRoot: ports.fs.root }));

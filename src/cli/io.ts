@@ -12,4 +12,6 @@ export interface CliIo {
   pid: number;
   /** Aborted on SIGINT/SIGTERM; long-running commands stop between operations. */
   signal: AbortSignal;
+  /** All of standard input as text (for filters such as `kjoin keys pubkey`); absent means process.stdin. */
+  stdin?: () => Promise<string>;
 }

@@ -83,7 +83,7 @@ export function registerJoin(program: Command, env: CommandEnv): void {
           config: { ...loaded.config, proxy },
           secrets: loaded.secrets,
           facts,
-          ports: { ...ports, http: ports.makeHttp(proxy) },
+          ports: { ...ports, http: await ports.makeHttp(proxy) },
           state,
           signal: env.io.signal,
         },
@@ -103,7 +103,8 @@ export function registerJoin(program: Command, env: CommandEnv): void {
         return;
       }
       const message = summary.changed === 0 ? 'join finished: no change (the host was already converged)' : `join finished: ${plural(summary.changed, 'step')} changed the host`;
-      reporter.emit({ type: 'run-end', status: 'ok', durationMs: summary.durationMs, message });
+      // Peak RSS goes with every run's end: 1 GB VMs must still fit the kubelet, so kjoin's own footprint is watched.
+      reporter.emit({ type: 'run-end', status: 'ok', durationMs: summary.durationMs, message, data: { maxRssKiB: process.resourceUsage().maxRSS } });
     } catch (error) {
       failure = error;
       const where = isKjoinError(error) && error.step ? ` at step ${error.step}` : '';

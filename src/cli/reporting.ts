@@ -26,7 +26,7 @@ export async function openReporting(options: {
   const redactor = new Redactor();
   redactor.addSecret(options.secrets.token);
   redactor.addSecret(options.secrets.scwSecretKey);
-  const view = chooseRenderer(options.globals.output, options.env.io.stdout, options.env.io.env);
+  const view = await chooseRenderer(options.globals.output, options.env.io.stdout, options.env.io.env);
   const log = options.logFile ? new LogFileRenderer({ fs: options.ports.fs, path: options.logFile }) : null;
   const bus = new EventBus({ clock: options.ports.clock, redactor, renderers: log ? [view, log] : [view] });
   return {

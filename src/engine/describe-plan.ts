@@ -1,4 +1,3 @@
-import { createTwoFilesPatch } from 'diff';
 import type { FileSystem } from '../io/fs.js';
 import type { StepPlan } from './step.js';
 
@@ -47,6 +46,7 @@ export async function describePlan(plan: StepPlan, fs: FileSystem): Promise<Desc
     if (file.secret) {
       files.push({ path: file.path, mode, action, secret: true });
     } else if (action === 'update' && current !== null) {
+      const { createTwoFilesPatch } = await import('diff'); // dry-run only
       const diff = createTwoFilesPatch(file.path, file.path, current, file.content, 'on disk', 'planned', { context: 2 });
       files.push({ path: file.path, mode, action, content: file.content, diff: diff.split('\n').slice(2).join('\n') });
     } else {

@@ -94,7 +94,9 @@ async function startPrefetches(steps: readonly Step[], contextFor: (step: Step) 
   for (const step of steps) {
     if (!step.prefetch || step.implemented === false) continue;
     const ctx = contextFor(step);
-    if ((await step.check(ctx)).status === 'needed') void step.prefetch(ctx).catch(() => undefined);
+    // A check that fails here fails again, with the step's name and hint, when the step's turn comes.
+    const check = await step.check(ctx).catch(() => null);
+    if (check?.status === 'needed') void step.prefetch(ctx).catch(() => undefined);
   }
 }
 

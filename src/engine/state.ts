@@ -12,6 +12,8 @@ import type { FileSystem } from '../io/fs.js';
 export const STATE_DIR = '/var/lib/kjoin';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 export const BACKUP_DIR = `${STATE_DIR}/backup`;
+/** Verified downloads waiting to be moved or unpacked into place. */
+export const CACHE_DIR = `${STATE_DIR}/cache`;
 
 const fileRecordSchema = z.object({ path: z.string(), sha256: z.string(), mode: z.number().int() });
 

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { extract as extractTar } from 'tar';
 
 export interface FileStat {
   mode: number;
@@ -37,6 +36,11 @@ export interface FileSystem {
   removeTree(dir: string): Promise<void>;
   /** Atomic within one file system: the way a staged file replaces the one in place. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Moves a verified file into place with `mode`: a rename when both are on one file system, else a copy to a
+   * temp file beside the target, then a rename, so the target is never half-written either way.
+   */
+  moveInto(from: string, to: string, mode: number): Promise<void>;
   /**
    * Extracts a .tar.gz into `destDir` (which must not exist yet), refusing absolute paths, `..` and links that
    * point outside; returns the regular files extracted, as paths relative to destDir.
@@ -165,11 +169,35 @@ export class NodeFileSystem implements FileSystem {
     await fsp.rename(this.resolve(from), this.resolve(to));
   }
 
+  async moveInto(from: string, to: string, mode: number): Promise<void> {
+    const source = this.resolve(from);
+    const target = this.resolve(to);
+    await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+    await fsp.chmod(source, mode);
+    try {
+      await fsp.rename(source, target);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    }
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.kjoin-${randomBytes(6).toString('hex')}`);
+    try {
+      await fsp.copyFile(source, temp);
+      await fsp.chmod(temp, mode);
+      await fsp.rename(temp, target);
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+    await fsp.rm(source, { force: true });
+  }
+
   async extractTarGz(archive: string, destDir: string): Promise<string[]> {
     const cwd = this.resolve(destDir);
     await fsp.mkdir(cwd, { recursive: false, mode: 0o700 });
     const files: string[] = [];
     // node-tar strips absolute paths and refuses `..` unless preservePaths is set; strict turns warnings into errors.
+    const { extract: extractTar } = await import('tar'); // loaded only by the step that unpacks
     await extractTar({
       file: this.resolve(archive),
       cwd,

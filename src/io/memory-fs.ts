@@ -112,6 +112,12 @@ export class MemoryFileSystem implements FileSystem {
     this.writes.push({ path: to, mode: entry.mode });
   }
 
+  async moveInto(from: string, to: string, mode: number): Promise<void> {
+    await this.rename(from, to);
+    const entry = this.files.get(to)!;
+    entry.mode = mode;
+  }
+
   async extractTarGz(archive: string, _destDir: string): Promise<string[]> {
     throw new Error(`internal: MemoryFileSystem cannot extract ${archive}; test archives on a NodeFileSystem temp dir`);
   }

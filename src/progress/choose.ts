@@ -8,7 +8,6 @@ import type { Renderer } from './events.js';
 import type { TextSink } from './format.js';
 import { JsonRenderer } from './render-json.js';
 import { PlainRenderer } from './render-plain.js';
-import { TtyRenderer } from './render-tty.js';
 
 export const OUTPUT_MODES = ['tty', 'plain', 'json'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
@@ -40,12 +39,14 @@ export function chooseOutputMode(output: string | undefined, stream: TextSink, e
   return parseOutputMode(output) ?? (detectInteractive(stream, env) ? 'tty' : 'plain');
 }
 
-export function chooseRenderer(output: string | undefined, stream: TextSink, env: Env): Renderer {
+/** Async because the terminal view (ora) is loaded only when chosen: cloud-init and --output json runs never pay for it. */
+export async function chooseRenderer(output: string | undefined, stream: TextSink, env: Env): Promise<Renderer> {
   const mode = chooseOutputMode(output, stream, env);
   if (mode === 'json') return new JsonRenderer(stream);
   if (mode === 'plain') return new PlainRenderer(stream);
   // An explicit --output tty on a pipe still gets symbol lines, just no animation.
   const interactive = detectInteractive(stream, env);
+  const { TtyRenderer } = await import('./render-tty.js');
   return new TtyRenderer({
     stream,
     interactive,

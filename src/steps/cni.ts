@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { STATE_DIR, sha256Hex, type FileRecord } from '../engine/state.js';
+import { CACHE_DIR, sha256Hex, type FileRecord } from '../engine/state.js';
 import { emptyPlan, type Step, type StepContext } from '../engine/step.js';
 import { KjoinError } from '../errors.js';
 import { resolveDownloadUrl } from '../io/mirror.js';
@@ -9,7 +9,6 @@ import { reportDownload } from './download-progress.js';
 
 /** CNI plugins release installed into /opt/cni/bin; the version every supported Kubernetes minor works with. */
 export const CNI_PLUGINS_VERSION = '1.5.1';
-export const DOWNLOAD_CACHE = `${STATE_DIR}/cache`;
 
 function archiveName(ctx: StepContext): string {
   return `cni-plugins-linux-${ctx.facts.arch}-v${CNI_PLUGINS_VERSION}.tgz`;
@@ -21,14 +20,14 @@ export function cniArchiveUrl(ctx: StepContext): string {
 }
 
 function cachedArchive(ctx: StepContext): string {
-  return `${DOWNLOAD_CACHE}/${archiveName(ctx)}`;
+  return `${CACHE_DIR}/${archiveName(ctx)}`;
 }
 
 /** Downloads and verifies the tarball into kjoin's cache once per run; shared by prefetch and apply. */
 function fetchArchive(ctx: StepContext): Promise<string> {
   return ctx.background.run('cni-archive', async () => {
     const url = cniArchiveUrl(ctx);
-    await ctx.ports.fs.mkdir(DOWNLOAD_CACHE, 0o700);
+    await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
     await ctx.ports.http.download({
       url,
       dest: cachedArchive(ctx),
@@ -79,7 +78,11 @@ export const cniStep: Step = {
     const records: FileRecord[] = [];
     try {
       ctx.reporter.progress(`unpacking ${archiveName(ctx)}`);
-      const names = await fs.extractTarGz(archive, staging);
+      const names = await fs.extractTarGz(archive, staging).catch((error: unknown) => {
+        throw new KjoinError('step-failed', `${archiveName(ctx)} is not a usable CNI plugins release: ${(error as Error).message.split('\n')[0]}`, {
+          hint: 'check that the mirror serves the real release tarball; nothing was installed from it',
+        });
+      });
       await fs.mkdir(PATHS.cniBinDir, 0o755);
       for (const name of names) {
         if (name.includes('/')) continue; // the release tarball is flat; anything nested is not a plugin

@@ -5,7 +5,7 @@ import { pauseImageFor } from '../render/pause-image.js';
 import { PATHS, proxyDropInPath } from '../render/paths.js';
 import { proxyHasCredentials, renderProxyDropIn } from '../render/proxy-drop-in.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
-import { isFileInPlace, listFilesOutOfPlace, ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 import { usesDistroContainerd } from './packages.js';
 
 const UNIT = 'containerd.service';
@@ -95,23 +95,21 @@ export const containerdStep: Step = {
   },
   async check(ctx) {
     if (!(await detectContainerdVersion(ctx))) return { status: 'needed', reason: 'containerd is not installed' };
-    const files = await listFilesOutOfPlace(ctx, await renderContainerdFiles(ctx));
+    const files = await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx));
     const enabled = (await ctx.ports.systemd.isEnabled(UNIT)) === 'enabled';
     const active = await ctx.ports.systemd.isActive(UNIT);
-    const reasons = [...files.map((f) => `${f} differs`), ...(enabled ? [] : ['not enabled']), ...(active ? [] : ['not running'])];
+    const reasons = [...files, ...(enabled ? [] : ['not enabled']), ...(active ? [] : ['not running'])];
     return reasons.length ? { status: 'needed', reason: reasons.join(', ') } : { status: 'done' };
   },
   async apply(ctx) {
     const version = await requireInstalled(ctx);
     const files = await renderContainerdFiles(ctx);
-    const proxy = files.find((f) => f.path === proxyDropInPath('containerd'));
-    const dropInChanged = proxy !== undefined && !(await isFileInPlace(ctx, proxy));
     const wasActive = await ctx.ports.systemd.isActive(UNIT);
-    const previous = ctx.state.component('containerd');
-    const written = await writeFiles(ctx, files, { owned: ownedPaths(ctx, 'containerd'), backups: previous?.backups ?? [] });
-    if (dropInChanged) await ctx.ports.systemd.daemonReload();
+    const written = await writeComponentFiles(ctx, 'containerd', files);
+    const touched = [...written.changed, ...written.removed];
+    if (touched.some((path) => path.startsWith('/etc/systemd/'))) await ctx.ports.systemd.daemonReload();
     await ctx.ports.systemd.enable(UNIT, { now: true });
-    if (wasActive && written.changed.length > 0) {
+    if (wasActive && touched.length > 0) {
       ctx.reporter.progress('restarting containerd: its configuration changed');
       await ctx.ports.systemd.restart(UNIT);
     }

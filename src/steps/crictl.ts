@@ -1,7 +1,7 @@
 import { emptyPlan, type PlannedFile, type Step } from '../engine/step.js';
 import { renderCrictlConfig } from '../render/crictl-config.js';
 import { PATHS } from '../render/paths.js';
-import { listFilesOutOfPlace, ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 
 function renderCrictlFiles(): PlannedFile[] {
   return [{ path: PATHS.crictlConfig, mode: 0o644, content: renderCrictlConfig() }];
@@ -14,11 +14,12 @@ export const crictlStep: Step = {
   phase: 'runtime',
   plan: () => emptyPlan({ files: renderCrictlFiles() }),
   async check(ctx) {
-    return (await listFilesOutOfPlace(ctx, renderCrictlFiles())).length ? { status: 'needed', reason: `${PATHS.crictlConfig} differs` } : { status: 'done' };
+    const out = await listFilesOutOfPlace(ctx, 'crictl', renderCrictlFiles());
+    return out.length ? { status: 'needed', reason: out.join(', ') } : { status: 'done' };
   },
   async apply(ctx) {
     const files = renderCrictlFiles();
-    const written = await writeFiles(ctx, files, { owned: ownedPaths(ctx, 'crictl'), backups: ctx.state.component('crictl')?.backups ?? [] });
+    const written = await writeComponentFiles(ctx, 'crictl', files);
     ctx.state.recordComponent('crictl', { files: recordFiles(files), backups: written.backups }, ctx.ports.clock.now());
     return { message: `wrote ${PATHS.crictlConfig}` };
   },

@@ -3,7 +3,7 @@ import { KjoinError } from '../errors.js';
 import { findModule } from '../preflight/kernel-checks.js';
 import { PATHS } from '../render/paths.js';
 import { listKernelModules, listSysctls, renderModulesLoad, renderSysctlConf } from '../render/kernel-conf.js';
-import { listFilesOutOfPlace, ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 
 async function hasIpv6(ctx: StepContext): Promise<boolean> {
   return ctx.ports.fs.exists('/proc/sys/net/ipv6');
@@ -53,17 +53,16 @@ export const kernelStep: Step = {
     return emptyPlan({ files: await renderKernelFiles(ctx), commands });
   },
   async check(ctx) {
-    const files = await listFilesOutOfPlace(ctx, await renderKernelFiles(ctx));
+    const files = await listFilesOutOfPlace(ctx, 'kernel', await renderKernelFiles(ctx));
     const modules = await listModulesMissing(ctx);
     const sysctls = await listSysctlsDiffering(ctx);
     if (files.length + modules.length + sysctls.length === 0) return { status: 'done' };
-    const reasons = [...files.map((f) => `${f} differs`), ...modules.map((m) => `${m} not loaded`), ...sysctls.map(([k]) => `${k} not set`)];
+    const reasons = [...files, ...modules.map((m) => `${m} not loaded`), ...sysctls.map(([k]) => `${k} not set`)];
     return { status: 'needed', reason: reasons.join(', ') };
   },
   async apply(ctx) {
     const files = await renderKernelFiles(ctx);
-    const previous = ctx.state.component('kernel');
-    const written = await writeFiles(ctx, files, { owned: ownedPaths(ctx, 'kernel'), backups: previous?.backups ?? [] });
+    const written = await writeComponentFiles(ctx, 'kernel', files);
     for (const name of await listModulesMissing(ctx)) {
       ctx.reporter.progress(`loading kernel module ${name}`);
       const result = await ctx.ports.exec.run('modprobe', [name], { timeoutMs: 30_000 });

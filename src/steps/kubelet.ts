@@ -1,3 +1,4 @@
+import { CACHE_DIR } from '../engine/state.js';
 import { emptyPlan, type PlannedFile, type Step, type StepContext } from '../engine/step.js';
 import { resolveDownloadUrl } from '../io/mirror.js';
 import { renderKubeletConfig } from '../render/kubelet-config.js';
@@ -6,7 +7,7 @@ import { PATHS } from '../render/paths.js';
 import { renderProxyFile } from './containerd.js';
 import { reportDownload } from './download-progress.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
-import { isFileInPlace, listFilesOutOfPlace, ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 
 const UNIT = 'kubelet.service';
 const BINARY_MODE = 0o755;
@@ -49,13 +50,21 @@ async function isBinaryInPlace(ctx: StepContext): Promise<boolean> {
   return record?.version === requireKubernetesVersion(ctx) && binary !== undefined && (await ctx.state.fileMatches(binary));
 }
 
-/** Downloads the kubelet straight to its place: the HTTP layer verifies the sha256 before the rename. */
+function cachedBinary(ctx: StepContext): string {
+  return `${CACHE_DIR}/kubelet-v${requireKubernetesVersion(ctx)}-${ctx.facts.arch}`;
+}
+
+/**
+ * Downloads the kubelet into kjoin's cache (verified against its .sha256 before the rename there); apply() moves
+ * it into place, so a prefetch never replaces the running kubelet before the kubelet step's turn.
+ */
 function fetchKubelet(ctx: StepContext): Promise<{ sha256: string }> {
   return ctx.background.run('kubelet-binary', async () => {
     const url = kubeletUrl(ctx);
+    await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
     return ctx.ports.http.download({
       url,
-      dest: PATHS.kubeletBinary,
+      dest: cachedBinary(ctx),
       mode: BINARY_MODE,
       sha256Url: `${url}.sha256`,
       signal: ctx.signal,
@@ -80,14 +89,15 @@ export const kubeletStep: Step = {
     const url = kubeletUrl(ctx);
     return emptyPlan({
       files: await renderKubeletFiles(ctx),
-      downloads: [{ url, path: PATHS.kubeletBinary, mode: BINARY_MODE, sha256From: `${url}.sha256` }],
+      downloads: [{ url, path: cachedBinary(ctx), mode: BINARY_MODE, sha256From: `${url}.sha256` }],
+      notes: [`move the verified kubelet into ${PATHS.kubeletBinary}`],
       commands: [['systemctl', 'daemon-reload'], ['systemctl', 'enable', UNIT]],
     });
   },
   async check(ctx) {
     const reasons: string[] = [];
     if (!(await isBinaryInPlace(ctx))) reasons.push(`kubelet v${requireKubernetesVersion(ctx)} not installed`);
-    reasons.push(...(await listFilesOutOfPlace(ctx, await renderKubeletFiles(ctx))).map((f) => `${f} differs`));
+    reasons.push(...(await listFilesOutOfPlace(ctx, 'kubelet', await renderKubeletFiles(ctx), [PATHS.kubeletBinary])));
     if ((await ctx.ports.systemd.isEnabled(UNIT)) !== 'enabled') reasons.push('kubelet.service not enabled');
     return reasons.length ? { status: 'needed', reason: reasons.join(', ') } : { status: 'done', reason: `v${requireKubernetesVersion(ctx)}` };
   },
@@ -97,14 +107,15 @@ export const kubeletStep: Step = {
   async apply(ctx) {
     const version = requireKubernetesVersion(ctx);
     const previous = ctx.state.component('kubelet');
-    const binary = (await isBinaryInPlace(ctx))
-      ? previous!.files.find((f) => f.path === PATHS.kubeletBinary)!
-      : { path: PATHS.kubeletBinary, sha256: (await fetchKubelet(ctx)).sha256, mode: BINARY_MODE };
+    let binary = previous?.files.find((f) => f.path === PATHS.kubeletBinary);
+    if (!binary || !(await isBinaryInPlace(ctx))) {
+      const { sha256 } = await fetchKubelet(ctx);
+      await ctx.ports.fs.moveInto(cachedBinary(ctx), PATHS.kubeletBinary, BINARY_MODE);
+      binary = { path: PATHS.kubeletBinary, sha256, mode: BINARY_MODE };
+    }
     const files = await renderKubeletFiles(ctx);
-    const unitFiles = files.filter((f) => f.path.startsWith('/etc/systemd/'));
-    const unitsChanged = (await Promise.all(unitFiles.map((f) => isFileInPlace(ctx, f)))).includes(false);
-    const written = await writeFiles(ctx, files, { owned: ownedPaths(ctx, 'kubelet'), backups: previous?.backups ?? [] });
-    if (unitsChanged) await ctx.ports.systemd.daemonReload();
+    const written = await writeComponentFiles(ctx, 'kubelet', files, [PATHS.kubeletBinary]);
+    if ([...written.changed, ...written.removed].some((path) => path.startsWith('/etc/systemd/'))) await ctx.ports.systemd.daemonReload();
     await ctx.ports.systemd.enable(UNIT);
     ctx.state.recordComponent(
       'kubelet',

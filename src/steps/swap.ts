@@ -1,6 +1,6 @@
 import { emptyPlan, type PlannedFile, type Step, type StepContext } from '../engine/step.js';
 import { KjoinError } from '../errors.js';
-import { ownedPaths, recordFiles, writeFiles } from './managed-files.js';
+import { recordFiles, writeComponentFiles } from './managed-files.js';
 
 /** Prefix of the fstab lines kjoin turned off, so `kjoin reset` can turn them back on. */
 export const FSTAB_MARKER = '#kjoin-swap-off# ';
@@ -106,7 +106,8 @@ export const swapStep: Step = {
       ctx.reporter.progress(`turning off ${state.active.join(', ')}`);
       await run(ctx, 'swapoff', ['-a']);
     }
-    const written = state.fstab ? await writeFiles(ctx, [state.fstab], { owned: ownedPaths(ctx, 'swap'), backups: previous?.backups ?? [] }) : null;
+    // fstab stays recorded once kjoin edited it (reset restores the original), so it is kept, never stale.
+    const written = state.fstab ? await writeComponentFiles(ctx, 'swap', [state.fstab]) : null;
     for (const unit of state.unmaskedUnits) await ctx.ports.systemd.mask(unit);
     ctx.state.recordComponent(
       'swap',

@@ -122,10 +122,8 @@ describe('containerd step: rendered files', () => {
 });
 
 describe('containerd step: files kjoin stops rendering', () => {
-  // BUG (src/steps/containerd.ts, apply(): files from earlier runs that are no longer rendered are never
-  // removed): dropping the proxy from the config leaves 20-kjoin-proxy.conf (with its credentials) in place,
-  // containerd keeps using the old proxy, and the state record forgets the file, so reset cannot remove it.
-  it.fails('removes its proxy drop-in once the proxy is dropped from the config', async () => {
+  // Regression: files a component no longer renders used to stay behind (a proxy drop-in with credentials).
+  it('removes its proxy drop-in once the proxy is dropped from the config', async () => {
     const { h } = await planFor({ config: { spec: 'proxy:\n  https: http://kjoin:s3cret@proxy.example.com:3128' } });
     await containerdStep.apply(h.context());
     expect(await h.fs.exists(PROXY_DROP_IN)).toBe(true);

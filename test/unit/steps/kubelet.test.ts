@@ -35,7 +35,7 @@ describe('kubelet step', () => {
     const mirrored = await makeHost({ flags: { mirror: 'https://mirror.example.com/k8s/' } });
     const url = 'https://mirror.example.com/k8s/dl.k8s.io/release/v1.31.2/bin/linux/amd64/kubelet';
     expect(kubeletUrl(mirrored.context())).toBe(url);
-    expect((await kubeletStep.plan(mirrored.context())).downloads).toEqual([{ url, path: BINARY, mode: 0o755, sha256From: `${url}.sha256` }]);
+    expect((await kubeletStep.plan(mirrored.context())).downloads).toEqual([{ url, path: "/var/lib/kjoin/cache/kubelet-v1.31.2-amd64", mode: 0o755, sha256From: `${url}.sha256` }]);
 
     await kubeletStep.apply(mirrored.context());
     expect(mirrored.http.calls.map((c) => c.url)).toEqual([`${url}.sha256`, url]);

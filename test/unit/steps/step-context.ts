@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { ResolvedConfig } from '../../../src/config/types.js';
 import { BackgroundTasks } from '../../../src/engine/background.js';
+import type { Phase } from '../../../src/engine/phases.js';
 import { runSteps, type RunSummary } from '../../../src/engine/runner.js';
 import { StateStore } from '../../../src/engine/state.js';
 import type { Step, StepContext } from '../../../src/engine/step.js';
@@ -19,8 +20,8 @@ import { MemoryFileSystem } from '../../../src/io/memory-fs.js';
 import { FakeSystemd } from '../../../src/platform/fake-systemd.js';
 import type { EventInput } from '../../../src/progress/events.js';
 
-export const PIN = 'sha256:345959acb2c3b2feb87d281961c893f62a314207ef02599f1cc4a5fb255480b3';
-export const KUBEADM_FLAGS = { server: 'https://api.example.com:6443', discoveryTokenCaCertHash: [PIN] };
+const PIN = 'sha256:345959acb2c3b2feb87d281961c893f62a314207ef02599f1cc4a5fb255480b3';
+const KUBEADM_FLAGS = { server: 'https://api.example.com:6443', discoveryTokenCaCertHash: [PIN] };
 
 /** A Debian 12 (bookworm) amd64 cloud VM under systemd with cgroup v2, as facts/ reports it. */
 export function makeDebianFacts(overrides: Partial<Facts> = {}): Facts {
@@ -93,7 +94,7 @@ export interface StepHarness<F extends FileSystem = MemoryFileSystem> {
   /** A fresh context (new BackgroundTasks, as each run of the runner has), over the current config and facts. */
   context(): StepContext;
   /** One run of the real runner over `steps`. */
-  run(steps: readonly Step[], options?: { dryRun?: boolean }): Promise<RunSummary>;
+  run(steps: readonly Step[], options?: { dryRun?: boolean; skipPhases?: readonly Phase[] }): Promise<RunSummary>;
 }
 
 export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
@@ -139,17 +140,12 @@ export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
         reporter: { emit: (event) => harness.events.push(event) },
         clock: harness.clock,
         dryRun: runOptions.dryRun ?? false,
-        skipPhases: [],
+        skipPhases: runOptions.skipPhases ?? [],
         version: 'test',
       });
     },
   };
   return harness;
-}
-
-/** Every recorded systemd operation as "op unit" text, in order. */
-export function listSystemdCalls(systemd: FakeSystemd): string[] {
-  return systemd.calls.map((call) => `${call.op}${call.unit ? ` ${call.unit}` : ''}`);
 }
 
 /**

@@ -1,0 +1,80 @@
+// `npm run bench` (as root): figures for the install path on booted Debian 12 boxes. Prints, never asserts.
+//  - the floor: the same apt transaction and the same downloads, run by hand in a fresh box;
+//  - kjoin's fresh install in another fresh box: wall time, time per phase, overhead over the floor, peak RSS;
+//  - a converged re-run: median wall time of five.
+// The bar from the old multicloud-init.sh on the same kind of box: about 31 s, 23 s of it apt prerequisites.
+import { cniPluginsArtifact, kubeletArtifacts, startMirror } from '../test/doubles/mirror/server.js';
+import { bootBox, ensureRootfs, type Box } from '../test/e2e/box/index.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, summarisePhases } from '../test/e2e/kjoin-in-box.js';
+import { writeFileSync } from 'node:fs';
+
+const VERSION = '1.31.2';
+const PACKAGES = ['conntrack', 'iptables', 'socat', 'ethtool', 'ebtables', 'kmod', 'procps', 'ca-certificates', 'wireguard-tools', 'containerd'];
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await work();
+  return [result, performance.now() - start];
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+if (process.getuid?.() !== 0) {
+  console.error('bench: run it as root (boxes need systemd-nspawn)');
+  process.exit(1);
+}
+for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding']) {
+  writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+}
+const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
+const mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
+const boxes: Box[] = [];
+try {
+  // The floor, in its own fresh box: what any installer has to wait for.
+  const floorBox = await bootBox({ rootfs, name: 'bench-floor' });
+  boxes.push(floorBox);
+  await installKjoin(floorBox); // for node, used to fetch the artifacts as kjoin would
+  const fetchScript = `await Promise.all(process.argv.slice(1).map(async (u) => { const r = await fetch(u); await r.arrayBuffer(); }));`;
+  const urls = [`${mirror.url}/dl.k8s.io/release/v${VERSION}/bin/linux/amd64/kubelet`, `${mirror.url}/github.com/containernetworking/plugins/releases/download/v1.5.1/cni-plugins-linux-amd64-v1.5.1.tgz`];
+  const [apt, aptMs] = await timed(() =>
+    floorBox.exec(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...PACKAGES], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 900_000 }),
+  );
+  if (apt.exitCode !== 0) throw new Error(`floor apt-get failed: ${apt.stderr}`);
+  const [, downloadMs] = await timed(() => floorBox.exec(['/usr/local/bin/node', '--input-type=module', '-e', fetchScript, ...urls]));
+
+  // kjoin on a fresh box.
+  const box = await bootBox({ rootfs, name: 'bench-kjoin' });
+  boxes.push(box);
+  await installKjoin(box);
+  const args = [KJOIN_IN_BOX, 'join', '--output', 'json', '--mirror', mirror.url, '--kubernetes-version', VERSION, '--skip-phases', 'network,register,start,verify'];
+  const [fresh, freshMs] = await timed(() => box.exec(args, { timeoutMs: 900_000 }));
+  if (fresh.exitCode !== 0) throw new Error(`kjoin join failed: ${fresh.stderr}`);
+  const events = parseEvents(fresh.stdout);
+  const runEnd = events.at(-1)!;
+  const converged: number[] = [];
+  for (let i = 0; i < 5; i++) converged.push((await timed(() => box.exec(args)))[1]);
+  converged.sort((a, b) => a - b);
+
+  // Downloads overlap with apt, so the floor is apt plus whatever download time does not fit under it.
+  const floorMs = aptMs + Math.max(0, downloadMs - aptMs);
+  const rows: Array<[string, string]> = [
+    ['floor: apt-get install (same packages, by hand)', seconds(aptMs)],
+    ['floor: kubelet + CNI downloads (parallel)', seconds(downloadMs)],
+    ['kjoin join, fresh box to kubelet-ready (wall, incl. node start)', seconds(freshMs)],
+    ...Object.entries(summarisePhases(events))
+      .filter(([, ms]) => ms > 0)
+      .map(([phase, ms]): [string, string] => [`  phase ${phase}`, seconds(ms)]),
+    ['kjoin overhead over the floor', `${seconds(freshMs - floorMs)} (${(((freshMs - floorMs) / floorMs) * 100).toFixed(1)} %)`],
+    ['kjoin peak RSS', `${((runEnd.data?.maxRssKiB as number) / 1024).toFixed(1)} MiB`],
+    ['converged re-run, median of 5 (wall)', seconds(converged[2]!)],
+    ['old multicloud-init.sh on the same kind of box (from the brief)', '~31 s'],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\nkjoin bench (Debian 12 box, local mirror, ${new Date().toISOString()})`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+} finally {
+  await mirror.close();
+  for (const box of boxes) await box.stop();
+}
