@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --lite-mode --no-expose-wasm --v8-pool-size=1
 import { CommanderError } from 'commander';
 import { createCommandEnv } from '../src/cli/command-env.js';
 import { printError } from '../src/cli/print-error.js';

@@ -6,6 +6,7 @@ import { addTableOptions } from './commander-options.js';
 import type { CommandEnv } from './command-env.js';
 import { registerFacts } from './facts.js';
 import { registerJoin } from './join.js';
+import { registerKeys } from './keys.js';
 import { registerPreflight } from './preflight.js';
 
 export const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
@@ -30,6 +31,7 @@ export function buildProgram(env: CommandEnv): Command {
   registerFacts(program, env);
   registerPreflight(program, env);
   registerJoin(program, env);
+  registerKeys(program, env);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

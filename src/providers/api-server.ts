@@ -10,7 +10,7 @@ import type { Http } from '../io/http.js';
 const versionSchema = z.object({ gitVersion: z.string() });
 
 /** `path` appended to the server URL, keeping any path prefix the server URL has (proxied API servers). */
-export function apiUrl(server: string, path: string): string {
+export function buildApiUrl(server: string, path: string): string {
   return `${server.replace(/\/+$/, '')}${path}`;
 }
 
@@ -26,7 +26,7 @@ export function parseKubernetesVersion(gitVersion: string): string | null {
 
 /** GET /version (readable anonymously on every conformant cluster) → "1.31.2". */
 export async function fetchServerVersion(http: Http, server: string, caPem: string, signal?: AbortSignal): Promise<string> {
-  const url = apiUrl(server, '/version');
+  const url = buildApiUrl(server, '/version');
   const body = await http.getJson({ url, ca: caPem, signal });
   const parsed = versionSchema.safeParse(body);
   const version = parsed.success ? parseKubernetesVersion(parsed.data.gitVersion) : null;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { BootstrapToken } from '../config/token.js';
 import { KjoinError } from '../errors.js';
 import { parsePemBundle } from './ca-pin.js';
-import { signatureKeyFor, verifyDetachedSignature } from './jws.js';
+import { buildSignatureKey, verifyDetachedSignature } from './jws.js';
 import { parseKubeconfig } from './kubeconfig.js';
 
 export const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
@@ -51,7 +51,7 @@ export function authenticateClusterInfo(data: Record<string, string>, token: Boo
       hint: 'on the control plane, run kubeadm init phase bootstrap-token to recreate it',
     });
   }
-  const signature = data[signatureKeyFor(token.id)];
+  const signature = data[buildSignatureKey(token.id)];
   if (signature === undefined) {
     throw new KjoinError(
       'refused',

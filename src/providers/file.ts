@@ -7,7 +7,7 @@
  */
 
 import { describeError, KjoinError } from '../errors.js';
-import { apiUrl, fetchServerVersion } from './api-server.js';
+import { buildApiUrl, fetchServerVersion } from './api-server.js';
 import { parsePemBundle } from './ca-pin.js';
 import { parseKubeconfig, type Kubeconfig } from './kubeconfig.js';
 import type { ClusterDiscovery, ControlPlaneProvider, ProviderContext } from './types.js';
@@ -84,7 +84,7 @@ async function discoverFromKubeconfig(ctx: ProviderContext): Promise<ClusterDisc
 async function checkToken(ctx: ProviderContext, kubeconfig: Kubeconfig, server: string, caPem: string, file: string): Promise<void> {
   const token = kubeconfig.user?.token;
   if (token === undefined) return;
-  const response = await ctx.http.request({ method: 'GET', url: apiUrl(server, '/api'), ca: caPem, headers: { authorization: `Bearer ${token}` }, signal: ctx.signal });
+  const response = await ctx.http.request({ method: 'GET', url: buildApiUrl(server, '/api'), ca: caPem, headers: { authorization: `Bearer ${token}` }, signal: ctx.signal });
   if (response.statusCode === 401) {
     throw new KjoinError('refused', `the API server refused the token of user "${kubeconfig.user?.name ?? ''}" in ${file} (HTTP 401)`, {
       hint: 'the token may have expired; issue a new bootstrap kubeconfig',

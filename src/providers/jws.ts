@@ -40,6 +40,6 @@ export function verifyDetachedSignature(detached: string, content: string, token
 }
 
 /** The cluster-info data key holding the signature for a token id. */
-export function signatureKeyFor(tokenId: string): string {
+export function buildSignatureKey(tokenId: string): string {
   return `jws-kubeconfig-${tokenId}`;
 }

@@ -16,7 +16,7 @@ import { parseBootstrapToken, TOKEN_FORMAT_TEXT, type BootstrapToken } from '../
 import { KjoinError } from '../errors.js';
 import { HttpRequestError } from '../io/http-errors.js';
 import type { RetryPolicy } from '../io/http-retry.js';
-import { apiUrl, fetchServerVersion } from './api-server.js';
+import { buildApiUrl, fetchServerVersion } from './api-server.js';
 import { checkPins } from './ca-pin.js';
 import { authenticateClusterInfo, CLUSTER_INFO_PATH, readConfigMapData, type ClusterInfo } from './cluster-info.js';
 import { fetchUnverified, verifyChainToCa, type UnverifiedGet, type UnverifiedResponse } from './cluster-info-fetch.js';
@@ -72,7 +72,7 @@ async function discoverKubeadm(ctx: ProviderContext, options: KubeadmProviderOpt
   const token = requireToken(ctx);
   const server = requireServer(ctx);
   const pins = requirePins(ctx);
-  const url = apiUrl(server, CLUSTER_INFO_PATH);
+  const url = buildApiUrl(server, CLUSTER_INFO_PATH);
 
   ctx.progress(`reading cluster-info from ${server}`);
   const first = await fetchUnverified(url, { clock: ctx.clock, signal: ctx.signal, get: options.getUnverified, retry: options.retry, random: options.random });
@@ -136,7 +136,7 @@ async function confirmClusterInfo(ctx: ProviderContext, url: string, caPem: stri
  * clusters). 403 and 404 mean the cluster does not share it: the join goes on without provider overrides.
  */
 async function readKubeletConfig(ctx: ProviderContext, server: string, caPem: string, token: BootstrapToken): Promise<Record<string, unknown> | undefined> {
-  const url = apiUrl(server, KUBELET_CONFIG_PATH);
+  const url = buildApiUrl(server, KUBELET_CONFIG_PATH);
   const response = await ctx.http.request({
     method: 'GET',
     url,

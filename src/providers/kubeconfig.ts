@@ -66,7 +66,8 @@ export function parseYamlMapping(text: string, what: string): Parsed<Mapping> {
   const doc = parseDocument(text, { prettyErrors: false });
   const error = doc.errors[0];
   if (error) {
-    const line = error.linePos?.[0]?.line;
+    const offset = error.pos[0];
+    const line = Number.isInteger(offset) ? text.slice(0, offset).split('\n').length : undefined;
     return { ok: false, errors: [`${what} is not valid YAML${line === undefined ? '' : ` (line ${line})`}`] };
   }
   const value: unknown = doc.toJS();

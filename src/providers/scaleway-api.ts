@@ -77,7 +77,7 @@ export interface ScalewayFailure {
 }
 
 /** A non-2xx Scaleway answer as a kjoin error: 401/403/404 are refusals (exit 4), the rest step failures. */
-export function scalewayError(failure: ScalewayFailure): KjoinError {
+export function convertScalewayError(failure: ScalewayFailure): KjoinError {
   const { response } = failure;
   const detail = describeScalewayBody(response.body, failure.secrets);
   const suffix = detail ? `: ${detail}` : '';

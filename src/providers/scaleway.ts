@@ -19,7 +19,7 @@ import {
   externalNodeAuthSchema,
   nodeMetadataSchema,
   parseScalewayJson,
-  scalewayError,
+  convertScalewayError,
   type NodeMetadata,
 } from './scaleway-api.js';
 import { readRegistrationCache, removeRegistrationCache, writeRegistrationCache, type ScalewayRegistration } from './scaleway-cache.js';
@@ -61,19 +61,19 @@ function requireSecretKey(ctx: ProviderContext, why: string): string {
   return key;
 }
 
-function regionPath(settings: { apiUrl: string; region: string }): string {
+function buildRegionUrl(settings: { apiUrl: string; region: string }): string {
   return `${settings.apiUrl}/k8s/v1/regions/${encodeURIComponent(settings.region)}`;
 }
 
 /** POST .../external-nodes/auth: creates the node in the pool; the answer is cached before anything else. */
 async function registerNode(ctx: ProviderContext, settings: PoolSettings): Promise<ScalewayRegistration> {
   const key = requireSecretKey(ctx, `register this machine in pool ${settings.poolId}`);
-  const url = `${regionPath(settings)}/pools/${encodeURIComponent(settings.poolId)}/external-nodes/auth`;
+  const url = `${buildRegionUrl(settings)}/pools/${encodeURIComponent(settings.poolId)}/external-nodes/auth`;
   ctx.progress(`registering this machine in Kosmos pool ${settings.poolId} (${settings.region})`);
   // Not retried once sent (the Http port's POST rule): a repeated /auth would create a second node.
   const response = await ctx.http.request({ method: 'POST', url, headers: { 'x-auth-token': key }, json: {}, signal: ctx.signal });
   if (response.statusCode < 200 || response.statusCode > 299) {
-    throw scalewayError({
+    throw convertScalewayError({
       method: 'POST',
       url,
       response,
@@ -99,7 +99,7 @@ async function readMetadata(ctx: ProviderContext, registration: ScalewayRegistra
   const key = registration.nodeSecretKey;
   const response = await ctx.http.request({ method: 'GET', url, headers: { 'x-auth-token': key }, signal: ctx.signal });
   if (response.statusCode >= 200 && response.statusCode <= 299) return { ok: true, metadata: parseScalewayJson(nodeMetadataSchema, response, url) };
-  const error = scalewayError({
+  const error = convertScalewayError({
     method: 'GET',
     url,
     response,
@@ -188,12 +188,12 @@ async function deregisterKosmosNode(ctx: ProviderContext, registration: Record<s
   if (!nodeId || !region) throw new KjoinError('config', 'the saved Kosmos registration has no node id or region', { hint: 'delete the node in the Scaleway console' });
   const apiUrl = (registration.apiUrl ?? ctx.config.controlPlane.scaleway.apiUrl ?? DEFAULT_SCALEWAY_API_URL).replace(/\/+$/, '');
   const key = requireSecretKey(ctx, `delete node ${nodeId} from its pool`);
-  const url = `${regionPath({ apiUrl, region })}/nodes/${encodeURIComponent(nodeId)}`;
+  const url = `${buildRegionUrl({ apiUrl, region })}/nodes/${encodeURIComponent(nodeId)}`;
   ctx.progress(`deleting Kosmos node ${nodeId} (${region})`);
   const response = await ctx.http.request({ method: 'DELETE', url, headers: { 'x-auth-token': key }, signal: ctx.signal });
   const gone = response.statusCode === 404;
   if (!gone && (response.statusCode < 200 || response.statusCode > 299)) {
-    throw scalewayError({ method: 'DELETE', url, response, credential: 'user-key', secrets: [key] });
+    throw convertScalewayError({ method: 'DELETE', url, response, credential: 'user-key', secrets: [key] });
   }
   await removeRegistrationCache(ctx.fs);
 }

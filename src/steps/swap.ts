@@ -63,7 +63,10 @@ async function readSwapState(ctx: StepContext): Promise<SwapState> {
   const fstabText = await ctx.ports.fs.readTextOrNull(FSTAB);
   const disabled = fstabText === null ? null : disableFstabSwap(fstabText);
   const mode = (await ctx.ports.fs.stat(FSTAB))?.mode ?? 0o644;
-  const unmaskedUnits = (await listSwapUnits(ctx)).filter((u) => !u.masked).map((u) => u.unit);
+  // Swap units come from fstab or from swap that is active now (gpt-auto, zram): with neither there is nothing
+  // systemd could turn on at the next boot, so systemctl is not asked (it costs half a second).
+  const unmaskedUnits =
+    active.length > 0 || disabled !== null ? (await listSwapUnits(ctx)).filter((u) => !u.masked).map((u) => u.unit) : [];
   return { active, fstab: disabled === null ? null : { path: FSTAB, mode, content: disabled }, unmaskedUnits };
 }
 

@@ -1,12 +1,12 @@
 import { renderHashHeader, configError } from '../render/common.js';
-import { planConfigureCommands, planCreateCommand, requireInterfaceName, type LinkCommand, type LinkMode } from './link.js';
+import { planConfigureCommands, planCreateCommand, requireInterfaceName, setconfPathFor, type LinkCommand, type LinkMode } from './link.js';
 import type { QuickSettings } from './quick-conf.js';
 
 /**
  * The systemd unit that brings the interface back after a reboot with exactly the commands bringUpLink runs.
  * A oneshot with RemainAfterExit: for wireguard-go the daemon it forks stays in the unit's cgroup (as with
  * wg-quick@.service), and stopping the unit deletes the link, which also ends wireguard-go.
- * `wg setconf` reads the stripped config from a 0600 file the step writes (setconfPathFor).
+ * `wg setconf` reads the stripped config from the 0600 file bringUpLink writes (setconfPathFor).
  */
 
 export interface WireguardUnitInput {
@@ -22,11 +22,6 @@ export function wireguardUnitName(iface: string): string {
   // '=' and '+' are valid in interface names but not in unit names; refuse rather than escape.
   if (!/^[A-Za-z0-9_.-]+$/.test(iface)) throw configError(`WireGuard interface name ${JSON.stringify(iface)} cannot be part of a systemd unit name`, 'use letters, digits, "_", "." or "-" (e.g. kilo0)');
   return `kjoin-wireguard-${iface}.service`;
-}
-
-/** The wg(8)-only config (`wg-quick strip` output) the unit feeds to `wg setconf`; holds the private key. */
-export function setconfPathFor(iface: string): string {
-  return `/etc/wireguard/${requireInterfaceName(iface)}.setconf`;
 }
 
 /** systemd expands "%" specifiers and splits on whitespace; none of our arguments may contain either. */
@@ -45,7 +40,7 @@ export function renderWireguardUnit(input: WireguardUnitInput): string {
   const iface = input.interfaceName;
   wireguardUnitName(iface);
   const remove: LinkCommand = { command: 'ip', args: ['link', 'delete', 'dev', iface] };
-  const start = [planCreateCommand(iface, input.mode), ...planConfigureCommands(iface, input.settings, { source: setconfPathFor(iface) })];
+  const start = [planCreateCommand(iface, input.mode), ...planConfigureCommands(iface, input.settings, setconfPathFor(iface))];
   const lines = [
     renderHashHeader().trimEnd(),
     '[Unit]',

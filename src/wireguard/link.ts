@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import { KjoinError } from '../errors.js';
 import { configError } from '../render/common.js';
 import type { Exec } from '../io/exec.js';
+import type { FileSystem } from '../io/fs.js';
 import type { Facts } from '../facts/types.js';
 import { readQuickSettings, stripQuickConf, type QuickSettings } from './quick-conf.js';
 import { planPeerRoutes } from './routes.js';
@@ -8,8 +10,12 @@ import { planPeerRoutes } from './routes.js';
 /**
  * Brings a WireGuard interface up from a wg-quick style config, the way wg-quick would but without its
  * DNS/Table/hook features: create the link (kernel module or wireguard-go), `wg setconf` with the stripped
- * config on stdin (the private key never touches argv or a temp file), addresses, MTU, up, peer routes.
- * Every command goes through the Exec port; wrap it with netnsExec to work inside a network namespace.
+ * config, addresses, MTU, up, peer routes. Every command goes through the Exec port; wrap it with
+ * netnsExec to work inside a network namespace.
+ *
+ * The stripped config goes to a 0600 file next to the wg-quick one, never argv or /tmp. It cannot go on
+ * stdin: Node gives children a socket, not a pipe, as stdin, and wg's fopen("/dev/stdin") fails on a socket
+ * (ENXIO). The systemd unit reads the same file at boot.
  */
 
 /** kernel: `ip link add ... type wireguard`; userspace: wireguard-go makes a TUN device and serves wg's socket. */
@@ -18,8 +24,6 @@ export type LinkMode = 'kernel' | 'userspace';
 export interface LinkCommand {
   command: 'ip' | 'wg' | 'wireguard-go';
   args: string[];
-  /** Sent on stdin; holds the private key, so it is never shown. */
-  input?: string;
 }
 
 /** wg-quick's rule for interface names (IFNAMSIZ is 16 with the terminating NUL). */
@@ -46,20 +50,25 @@ export function planCreateCommand(iface: string, mode: LinkMode): LinkCommand {
   return mode === 'kernel' ? { command: 'ip', args: ['link', 'add', 'dev', iface, 'type', 'wireguard'] } : { command: 'wireguard-go', args: [iface] };
 }
 
+/** `/etc/wireguard/<if>.setconf`: the wg(8)-only config (`wg-quick strip` output). Holds the private key. */
+export function setconfPathFor(iface: string): string {
+  return `/etc/wireguard/${requireInterfaceName(iface)}.setconf`;
+}
+
 /**
- * The commands after the link exists. `setconfSource` is where `wg setconf` reads the stripped config: a
- * file path in the systemd unit, /dev/stdin (with `input`) when kjoin runs it. Idempotent: `replace` forms.
+ * The commands after the link exists; `setconfFile` is the host path `wg setconf` reads. Idempotent:
+ * `replace` forms, and setconf replaces the interface's whole WireGuard state.
  */
-export function planConfigureCommands(iface: string, settings: QuickSettings, setconf: { source: string; input?: string }): LinkCommand[] {
+export function planConfigureCommands(iface: string, settings: QuickSettings, setconfFile: string): LinkCommand[] {
   requireInterfaceName(iface);
-  const commands: LinkCommand[] = [{ command: 'wg', args: ['setconf', iface, setconf.source], ...(setconf.input === undefined ? {} : { input: setconf.input }) }];
+  const commands: LinkCommand[] = [{ command: 'wg', args: ['setconf', iface, setconfFile] }];
   for (const address of settings.addresses) commands.push({ command: 'ip', args: ['address', 'replace', address, 'dev', iface] });
   commands.push({ command: 'ip', args: ['link', 'set', 'dev', iface, ...(settings.mtu === undefined ? [] : ['mtu', String(settings.mtu)]), 'up'] });
   for (const route of planPeerRoutes(settings)) commands.push({ command: 'ip', args: ['route', 'replace', route, 'dev', iface] });
   return commands;
 }
 
-/** A command as the operator would type it; the stdin payload is never part of it. */
+/** A command as the operator would type it (no command carries a secret: keys stay in files). */
 export function describeCommand(command: LinkCommand): string {
   return [command.command, ...command.args].join(' ');
 }
@@ -74,7 +83,7 @@ function sanitiseStderr(stderr: string): string {
 }
 
 async function runLinkCommand(exec: Exec, command: LinkCommand): Promise<void> {
-  const result = await exec.run(command.command, command.args, { ...(command.input === undefined ? {} : { input: command.input }), timeoutMs: 30_000 });
+  const result = await exec.run(command.command, command.args, { timeoutMs: 30_000 });
   if (result.exitCode === 0) return;
   const reason = sanitiseStderr(result.stderr) || `exit code ${result.exitCode}`;
   throw new KjoinError('step-failed', `${describeCommand(command)} failed: ${reason}`, {
@@ -93,6 +102,8 @@ export async function linkExists(exec: Exec, iface: string): Promise<boolean> {
 
 export interface BringUpOptions {
   mode: LinkMode;
+  /** Where the stripped config is written (0600); defaults to setconfPathFor(iface). */
+  setconfPath?: string;
   /** One call per command, before it runs (no secrets: the command line only). */
   onProgress?: (message: string) => void;
 }
@@ -102,9 +113,13 @@ export interface BringUpOptions {
  * traffic drop, and wireguard-go keeps running); `wg setconf` then replaces its whole WireGuard state.
  * Returns whether the link had to be created.
  */
-export async function bringUpLink(exec: Exec, iface: string, conf: string, options: BringUpOptions): Promise<{ created: boolean }> {
+export async function bringUpLink(exec: Exec, fs: FileSystem, iface: string, conf: string, options: BringUpOptions): Promise<{ created: boolean }> {
   const settings = readQuickSettings(conf);
-  const commands = planConfigureCommands(iface, settings, { source: '/dev/stdin', input: stripQuickConf(conf) });
+  const setconfPath = options.setconfPath ?? setconfPathFor(iface);
+  // wg runs on the host, so it needs the path under the FileSystem's root (--host-root).
+  const hostPath = fs.root === '/' ? setconfPath : path.posix.join(fs.root, setconfPath);
+  const commands = planConfigureCommands(iface, settings, hostPath);
+  await fs.writeAtomic(setconfPath, stripQuickConf(conf), 0o600);
   const created = !(await linkExists(exec, iface));
   if (created) commands.unshift(planCreateCommand(iface, options.mode));
   for (const command of commands) {

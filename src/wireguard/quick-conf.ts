@@ -35,7 +35,9 @@ function canonicalKey(section: SectionName, key: string, line: number): { key: s
   if (wgKey) return { key: wgKey, wg: true };
   const quickKey = section === 'Interface' ? QUICK_KEYS.find((known) => known.toLowerCase() === lower) : undefined;
   if (quickKey) return { key: quickKey, wg: false };
-  throw configError(`WireGuard config line ${line}: unknown key ${JSON.stringify(key)} in [${section}]`, `[${section}] takes ${[...WG_KEYS[section], ...(section === 'Interface' ? QUICK_KEYS : [])].join(', ')}`);
+  // A line holding only a key ("abc...=") parses as a key named after the secret: name short words only.
+  const shown = /^[A-Za-z]{1,24}$/.test(key) ? JSON.stringify(key) : '(not a setting name)';
+  throw configError(`WireGuard config line ${line}: unknown key ${shown} in [${section}]`, `[${section}] takes ${[...WG_KEYS[section], ...(section === 'Interface' ? QUICK_KEYS : [])].join(', ')}`);
 }
 
 function parseSections(text: string): Section[] {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { RUNTIME_NODE_FLAGS } from '../../src/runtime-flags.js';
 import type { Box } from './box/index.js';
 
 /**
@@ -13,7 +14,7 @@ export async function installKjoin(box: Box): Promise<void> {
   const wrapper = `${resolve(import.meta.dirname, '../../.cache')}/kjoin-wrapper.sh`;
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(resolve(wrapper, '..'), { recursive: true });
-  writeFileSync(wrapper, '#!/bin/sh\nexec /usr/local/bin/node /usr/local/lib/kjoin/kjoin.js "$@"\n');
+  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/local/bin/node ${RUNTIME_NODE_FLAGS.join(' ')} /usr/local/lib/kjoin/kjoin.js "$@"\n`);
   await box.copyIn(wrapper, KJOIN_IN_BOX, 0o755);
 }
 

@@ -29,3 +29,11 @@ describe('README', () => {
     expect(() => fillGeneratedSections('no markers')).toThrow(/generated:options/);
   });
 });
+
+describe('runtime flags', () => {
+  it('are the ones in the entry point shebang', async () => {
+    const { RUNTIME_NODE_FLAGS } = await import('../../../src/runtime-flags.js');
+    const shebang = readFileSync(new URL('../../../bin/kjoin.ts', import.meta.url), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${RUNTIME_NODE_FLAGS.join(' ')}`);
+  });
+});

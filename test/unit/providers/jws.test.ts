@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeDetachedSignature, signatureKeyFor, verifyDetachedSignature } from '../../../src/providers/jws.js';
+import { computeDetachedSignature, buildSignatureKey, verifyDetachedSignature } from '../../../src/providers/jws.js';
 import { describeVectors, noteVectorsMissing, readVectors, vectorsPresent } from '../config/upstream-vectors.js';
 import { signDetached } from './fixtures.js';
 
@@ -32,7 +32,7 @@ describe('detached JWS (hand-written cases)', () => {
   });
 
   it('names the cluster-info data key after the token id', () => {
-    expect(signatureKeyFor('abcdef')).toBe('jws-kubeconfig-abcdef');
+    expect(buildSignatureKey('abcdef')).toBe('jws-kubeconfig-abcdef');
   });
 });
 

@@ -149,8 +149,8 @@ describe.skipIf(!vectors)(describeVectors('x25519.json'), () => {
   });
 
   it('section 5.2: iterated 1 and 1,000 times (the 1,000,000 case takes minutes and is left out)', () => {
-    let k = hex('09'.padEnd(64, '0'));
-    let u = Uint8Array.from(k);
+    let k: Uint8Array = hex('09'.padEnd(64, '0'));
+    let u: Uint8Array = Uint8Array.from(k);
     for (let i = 1; i <= 1000; i++) {
       const next = nacl.scalarMult(k, u);
       u = k;
