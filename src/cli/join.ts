@@ -12,6 +12,7 @@ import { joinSteps } from '../steps/index.js';
 import { VERSION } from '../version.js';
 import { addTableOptions, describeEnvOnly } from './commander-options.js';
 import { resolveProxy, type CommandEnv } from './command-env.js';
+import { applyDiscovery, discoverCluster } from './discover.js';
 import { loadJoinConfig } from './load-join-config.js';
 import { preflightFailure, reportPreflight } from './preflight.js';
 import { openReporting } from './reporting.js';
@@ -50,8 +51,7 @@ export function registerJoin(program: Command, env: CommandEnv): void {
     const facts = await env.detect(ports);
     const loaded = await loadJoinConfig(cmd, ports, env.io.env, facts);
     // Without the register phase (an install-only run) the control-plane settings are not needed yet.
-    const registers = !loaded.config.skipPhases.includes('register');
-    if (loaded.missing.length > 0 && !dryRun && registers) {
+    if (loaded.missing.length > 0 && !dryRun && !loaded.config.skipPhases.includes('register')) {
       throw new KjoinError('config', `joining needs ${plural(loaded.missing.length, 'more setting')}:`, {
         details: loaded.missing,
         hint: 'kjoin join --help lists every setting; secrets come from the environment or a 0600 file',
@@ -77,16 +77,16 @@ export function registerJoin(program: Command, env: CommandEnv): void {
       // A dry run goes on to show the plan even when preflight failed; it still exits 3 at the end.
       if (preflight && !preflight.passed && !dryRun) throw preflightFailure(preflight.outcomes);
 
+      const http = await ports.makeHttp(proxy);
+      const registers = !loaded.config.skipPhases.includes('register');
+      // Discovery needs the credentials; a dry run without them plans the rest and says what is missing.
+      const cluster = registers && loaded.missing.length === 0
+        ? await discoverCluster({ config: loaded.config, secrets: loaded.secrets, facts, http, fs: ports.fs, clock: ports.clock, reporter, signal: env.io.signal })
+        : null;
+      const config = { ...applyDiscovery(loaded.config, facts, cluster), proxy };
       summary = await runSteps({
         steps: joinSteps(),
-        context: {
-          config: { ...loaded.config, proxy },
-          secrets: loaded.secrets,
-          facts,
-          ports: { ...ports, http: await ports.makeHttp(proxy) },
-          state,
-          signal: env.io.signal,
-        },
+        context: { config, secrets: loaded.secrets, facts, ports: { ...ports, http }, state, cluster, signal: env.io.signal },
         reporter,
         clock: ports.clock,
         dryRun,

@@ -29,6 +29,8 @@ const componentSchema = z.object({
   /** Distribution packages kjoin installed, and optional ones no repository offered. */
   packages: z.array(z.string()).default([]),
   skippedPackages: z.array(z.string()).default([]),
+  /** The provider's record of this node (e.g. the Kosmos node id), for leave. Never a secret. */
+  registration: z.record(z.string(), z.string()).optional(),
   /** Units kjoin masked (swap), for reset to unmask. */
   masked: z.array(z.string()).default([]),
   updatedAt: z.string(),

@@ -5,6 +5,7 @@ import type { Exec } from '../io/exec.js';
 import type { FileSystem } from '../io/fs.js';
 import type { Http } from '../io/http.js';
 import type { Systemd } from '../platform/systemd.js';
+import type { ClusterDiscovery } from '../providers/types.js';
 import type { BackgroundTasks } from './background.js';
 import type { Phase } from './phases.js';
 import type { StateStore } from './state.js';
@@ -66,6 +67,8 @@ export interface StepContext {
   state: StateStore;
   reporter: StepReporter;
   signal: AbortSignal;
+  /** What the control plane said during discovery; null when the register phase is skipped. Holds credentials. */
+  cluster: ClusterDiscovery | null;
   /** Early-started work (downloads) shared between a step's prefetch() and apply(). */
   background: BackgroundTasks;
 }

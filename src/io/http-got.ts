@@ -154,7 +154,7 @@ export class GotHttp implements Http {
   private async attemptRequest(options: RequestOptions): Promise<Response<string>> {
     try {
       return await got(options.url, {
-        ...this.gotOptions(options.url, options.headers, options.ca, options.signal),
+        ...this.gotOptions(options.url, options.headers, options.ca, options.signal, options.clientCert),
         method: options.method,
         json: options.json,
         responseType: 'text',
@@ -229,14 +229,20 @@ export class GotHttp implements Http {
   }
 
   /** Options shared by every request: no got retry, no thrown HTTP errors, verified TLS, proxy per URL. */
-  private gotOptions(url: string, headers: Record<string, string> | undefined, ca: string | undefined, signal: AbortSignal | undefined): SharedOptions {
+  private gotOptions(
+    url: string,
+    headers: Record<string, string> | undefined,
+    ca: string | undefined,
+    signal: AbortSignal | undefined,
+    clientCert?: { cert: string; key: string },
+  ): SharedOptions {
     const origin = new URL(url).origin;
     const callerHeaders = Object.keys(headers ?? {}).map((name) => name.toLowerCase());
     return {
       headers: { 'user-agent': this.userAgent, ...headers },
       retry: { limit: 0 },
       throwHttpErrors: false,
-      https: { certificateAuthority: ca, rejectUnauthorized: true },
+      https: { certificateAuthority: ca, rejectUnauthorized: true, certificate: clientCert?.cert, key: clientCert?.key },
       agent: this.agentsFor(url),
       signal,
       hooks: {

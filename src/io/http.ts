@@ -54,6 +54,8 @@ export interface GetOptions {
   /** Per attempt, whole request; default 30 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A TLS client certificate and key (PEM) to authenticate with, e.g. the node's own credential. Secret. */
+  clientCert?: { cert: string; key: string };
 }
 
 export interface RequestOptions extends GetOptions {

@@ -5,7 +5,10 @@ import { crictlStep } from './crictl.js';
 import { kernelStep } from './kernel.js';
 import { kubeletStep } from './kubelet.js';
 import { packagesStep } from './packages.js';
-import { pendingStep } from './pending.js';
+import { registerStep } from './register.js';
+import { startKubeletStep } from './start-kubelet.js';
+import { waitReadyStep } from './wait-ready.js';
+import { wireguardStep } from './wireguard.js';
 import { swapStep } from './swap.js';
 
 /**
@@ -22,9 +25,9 @@ export function joinSteps(): Step[] {
     cniStep,
     crictlStep,
     kubeletStep,
-    pendingStep('wireguard', 'Set up WireGuard', 'network', 'generate the WireGuard key (/var/lib/kilo/key) and bring up the tunnel when the cluster needs it'),
-    pendingStep('register', 'Register with the control plane', 'register', 'discover the cluster (CA pin, JWS) and write the bootstrap kubeconfig'),
-    pendingStep('start-kubelet', 'Start kubelet', 'start', 'start kubelet, which performs the TLS bootstrap'),
-    pendingStep('wait-ready', 'Wait for the node to be Ready', 'verify', 'wait for the Node object to be Ready, streaming its conditions'),
+    wireguardStep,
+    registerStep,
+    startKubeletStep,
+    waitReadyStep,
   ];
 }

@@ -35,7 +35,13 @@ async function renderKubeletFiles(ctx: StepContext): Promise<PlannedFile[]> {
     {
       path: PATHS.kubeletConfig,
       mode: 0o644,
-      content: renderKubeletConfig({ systemdCgroup: ctx.facts.initSystem === 'systemd', systemdResolved, taints: ctx.config.node.taints }),
+      content: renderKubeletConfig({
+        systemdCgroup: ctx.facts.initSystem === 'systemd',
+        systemdResolved,
+        taints: ctx.config.node.taints,
+        providerID: ctx.cluster?.providerID,
+        overrides: ctx.cluster?.kubeletConfig,
+      }),
     },
   ];
   const proxy = renderProxyFile(ctx, 'kubelet');

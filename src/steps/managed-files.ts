@@ -78,6 +78,9 @@ export async function writeComponentFiles(ctx: StepContext, component: string, f
   return { changed, removed, backups };
 }
 
+/** A file holding a secret is recorded without its hash: state.json never carries anything derived from a secret. */
+export const SECRET_HASH = 'secret';
+
 export function recordFiles(files: readonly PlannedFile[]): FileRecord[] {
-  return files.map((f) => ({ path: f.path, sha256: sha256Hex(f.content), mode: f.mode }));
+  return files.map((f) => ({ path: f.path, sha256: f.secret ? SECRET_HASH : sha256Hex(f.content), mode: f.mode }));
 }

@@ -130,7 +130,7 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
   it('join --dry-run streams preflight and the ordered plan, changes nothing and leaks no secret', async () => {
     const log = join(work, 'dry-run.log');
     const result = await runCli(
-      ['join', '--dry-run', '--output', 'plain', '--server', serverUrl, '--discovery-token-ca-cert-hash', pki.caPin, '--label', 'provider=lab', '--taint', 'dedicated=edge:NoSchedule', '--log-file', log, '--kubernetes-version', '1.31.2'],
+      ['join', '--dry-run', '--output', 'plain', '--server', serverUrl, '--discovery-token-ca-cert-hash', pki.caPin, '--label', 'provider=lab', '--taint', 'dedicated=edge:NoSchedule', '--log-file', log, '--kubernetes-version', '1.31.2', '--skip-phases', 'register,start,verify'],
       { env: { KJOIN_TOKEN: TOKEN } },
     );
     // A dry run shows the whole plan even when preflight fails, and then exits 3 exactly when a check failed
@@ -145,9 +145,10 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
     expect(result.stdout).toContain('Plan (dry run: nothing on this host was changed)');
     const phases = [...result.stdout.matchAll(/^phase (\w+)$/gm)].map((m) => m[1]);
     expect(phases).toEqual(['system', 'runtime', 'kubelet', 'network', 'register', 'start', 'verify']);
-    expect(result.stdout).toMatch(/\[not implemented\] wireguard/);
+    expect(result.stdout).toMatch(/\[(needed|done)\] wireguard: /);
+    expect(result.stdout).toMatch(/\[skipped\] register: /);
     expect(result.stdout).toMatch(/\[(needed|done)\] kubelet: /);
-    expect(result.stdout).toMatch(/download https:\/\/dl\.k8s\.io\/release\/v1\.31\.2\/bin\/linux\/amd64\/kubelet -> \/usr\/local\/bin\/kubelet \(mode 0755/);
+    expect(result.stdout).toMatch(/download https:\/\/dl\.k8s\.io\/release\/v1\.31\.2\/bin\/linux\/amd64\/kubelet -> \/var\/lib\/kjoin\/cache\/kubelet-v1\.31\.2-amd64 \(mode 0755/);
     expect(result.stdout).toMatch(/^ {8}\| Environment="KUBELET_KJOIN_ARGS=--node-labels=provider=lab"$/m);
     for (const text of [result.stdout, result.stderr, readFileSync(log, 'utf8')]) {
       expect(text).not.toContain(TOKEN);
@@ -158,7 +159,7 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
   });
 
   it('join --dry-run --output json prints one JSON event per line with step and phase', async () => {
-    const result = await runCli(['join', '--dry-run', '--output', 'json', '--skip-phases', 'preflight', '--server', serverUrl, '--discovery-token-ca-cert-hash', pki.caPin, '--log-file', join(work, 'json.log'), '--kubernetes-version', '1.31.2'], {
+    const result = await runCli(['join', '--dry-run', '--output', 'json', '--skip-phases', 'preflight,register,start,verify', '--server', serverUrl, '--discovery-token-ca-cert-hash', pki.caPin, '--log-file', join(work, 'json.log'), '--kubernetes-version', '1.31.2'], {
       env: { KJOIN_TOKEN: TOKEN },
     });
     expect(result.code, result.stderr).toBe(0);
@@ -166,7 +167,8 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
     expect(events[0].type).toBe('run-start');
     expect(events.at(-1).type).toBe('run-end');
     const plans = events.filter((e) => e.type === 'plan');
-    expect(plans.map((e) => e.step)).toEqual(['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet', 'wireguard', 'register', 'start-kubelet', 'wait-ready']);
+    expect(plans.map((e) => e.step)).toEqual(['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet', 'wireguard']);
+    expect(events.filter((e) => e.status === 'skipped').map((e) => e.step)).toEqual(['register', 'start-kubelet', 'wait-ready']);
     expect(events.filter((e) => e.type === 'check')).toEqual([]); // preflight skipped
     for (const e of plans) {
       expect(e.phase).toBeTruthy();

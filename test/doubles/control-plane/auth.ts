@@ -57,7 +57,8 @@ function identityFromCertificate(req: IncomingMessage): Identity | 'invalid' | n
   const peer = socket.getPeerCertificate?.();
   if (!peer || Object.keys(peer).length === 0) return null;
   if (!socket.authorized) return 'invalid';
-  const user = peer.subject.CN ?? '';
+  const rawCn: unknown = peer.subject.CN;
+  const user = typeof rawCn === 'string' ? rawCn : '';
   const rawOrg: unknown = peer.subject.O;
   const groups = Array.isArray(rawOrg) ? rawOrg.map(String) : typeof rawOrg === 'string' ? [rawOrg] : [];
   if (groups.includes('system:masters')) return { kind: 'admin', user, groups: [...groups, 'system:authenticated'] };

@@ -10,14 +10,19 @@
  * are fatal (kubelet v1beta1 only logs "Using lenient decoding as strict decoding failed"), and an
  * insecure-skip-tls-verify kubeconfig is refused.
  * Env: KUBELET_DOUBLE_STATUS (status path), KUBELET_DOUBLE_ONESHOT=1, KUBELET_DOUBLE_PROC_SWAPS (swaps file),
- * KUBELET_DOUBLE_REQUIRE_CRI=1 (the CRI socket must exist), KUBELET_DOUBLE_REGISTER=1 (reserved, see below),
- * KUBELET_DOUBLE_ROOT (tests: absolute paths are read under this directory, as if it were /; messages keep the
- * paths as given).
+ * KUBELET_DOUBLE_REQUIRE_CRI=1 (the CRI socket must exist at startup; later, Ready follows it),
+ * KUBELET_DOUBLE_REGISTER=1 (daemon mode: TLS-bootstrap, register the Node and post its status, see "API client"),
+ * KUBELET_DOUBLE_STATUS_INTERVAL_MS (node status period; default nodeStatusUpdateFrequency, else 10 s),
+ * KUBELET_DOUBLE_ROOT (tests: absolute paths are read and written under this directory, as if it were /;
+ * messages keep the paths as given).
  */
-import { existsSync as fsExists, mkdirSync, readFileSync as fsRead, realpathSync, renameSync, statSync as fsStat, writeFileSync } from 'node:fs';
+import { createHash, createPublicKey, generateKeyPairSync, sign as cryptoSign, X509Certificate } from 'node:crypto';
+import { existsSync as fsExists, mkdirSync, readFileSync as fsRead, realpathSync, renameSync, statSync as fsStat, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
 const BAKED_VERSION = 'v1.31.2'; // kubelet-double:version (build.ts rewrites this line)
@@ -616,6 +621,243 @@ function parseNodeIps(text) {
   return ips;
 }
 
+// ---- API client: TLS bootstrap, Node registration, node status (KUBELET_DOUBLE_REGISTER=1, daemon mode only) ----
+// Mirrors kubelet's order: certificate first (kubelet.conf, else the client cert on disk, else a CSR with the
+// bootstrap token), then register the Node, then post node status on a timer. Transient API errors are logged
+// and retried with backoff, never fatal. Credentials stay in memory and in the 0600 files kubelet writes.
+const CSR_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+
+function derTlv(tag, ...parts) {
+  const body = Buffer.concat(parts);
+  const size = [];
+  for (let n = body.length; n > 0; n = Math.floor(n / 256)) size.unshift(n % 256);
+  const length = body.length < 0x80 ? [body.length] : [0x80 | size.length, ...size];
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
+}
+function derOid(dotted) {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const bytes = [a * 40 + b];
+  for (const part of rest) {
+    const groups = [part & 0x7f];
+    for (let v = Math.floor(part / 128); v > 0; v = Math.floor(v / 128)) groups.unshift((v & 0x7f) | 0x80);
+    bytes.push(...groups);
+  }
+  return derTlv(0x06, Buffer.from(bytes));
+}
+const toPem = (label, der) => `-----BEGIN ${label}-----\n${der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END ${label}-----\n`;
+
+/** The PKCS#10 request kubelet's bootstrap makes: O=system:nodes, CN=system:node:<name>, ECDSA P-256, no SANs. */
+function createNodeCsr(nodeName, privateKey) {
+  const rdn = (oid, value) => derTlv(0x31, derTlv(0x30, derOid(oid), derTlv(0x0c, Buffer.from(value, 'utf8'))));
+  const subject = derTlv(0x30, rdn('2.5.4.10', 'system:nodes'), rdn('2.5.4.3', `system:node:${nodeName}`));
+  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const info = derTlv(0x30, derTlv(0x02, Buffer.from([0])), subject, spki, derTlv(0xa0));
+  const signature = cryptoSign('sha256', info, privateKey);
+  return toPem('CERTIFICATE REQUEST', derTlv(0x30, info, derTlv(0x30, derOid('1.2.840.10045.4.3.2')), derTlv(0x03, Buffer.from([0]), signature)));
+}
+
+/** The cluster and user of a kubeconfig, credentials included (kept in memory only). */
+function readKubeconfigCredentials(path) {
+  const doc = parseYaml(readFileSync(path, 'utf8'));
+  const named = (list, name) => (Array.isArray(list) ? list : []).find((entry) => entry?.name === name);
+  const context = named(doc.contexts, doc['current-context'])?.context ?? {};
+  const cluster = named(doc.clusters, context.cluster)?.cluster ?? {};
+  const user = named(doc.users, context.user)?.user ?? {};
+  const fileOrData = (data, file) => (data ? Buffer.from(String(data), 'base64').toString('utf8') : file ? readFileSync(file, 'utf8') : undefined);
+  return {
+    server: String(cluster.server).replace(/\/$/, ''),
+    ca: fileOrData(cluster['certificate-authority-data'], cluster['certificate-authority']),
+    caSource: cluster['certificate-authority-data'] ? { 'certificate-authority-data': cluster['certificate-authority-data'] } : { 'certificate-authority': cluster['certificate-authority'] },
+    token: user.token || (user.tokenFile ? readFileSync(user.tokenFile, 'utf8').trim() : undefined),
+    cert: fileOrData(user['client-certificate-data'], user['client-certificate']),
+    key: fileOrData(user['client-key-data'], user['client-key']),
+  };
+}
+
+class ApiFailure extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+/** One JSON request to the API server, TLS verified against the kubeconfig's CA. */
+function callApiServer(client, method, path, { body, contentType = 'application/json', signal } = {}) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { accept: 'application/json', 'user-agent': `kubelet/${client.version} (linux/${client.arch}) kubernetes/double` };
+  if (payload !== undefined) headers['content-type'] = contentType;
+  if (client.token) headers.authorization = `Bearer ${client.token}`;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${client.server}${path}`, { method, ca: client.ca, cert: client.cert, key: client.key, headers, timeout: 10_000, signal, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        let parsed;
+        try { parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { parsed = undefined; }
+        resolve({ status: res.statusCode, body: parsed });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${client.server}${path}: net/http: request canceled (Client.Timeout exceeded while awaiting headers)`)));
+    req.on('error', (e) => reject(e.name === 'AbortError' ? e : new Error(`${method} "${client.server}${path}": ${e.code ? `dial tcp: ${e.code}` : e.message}`)));
+    req.end(payload);
+  });
+}
+const statusError = (res) => new ApiFailure(res.body?.message ?? `the server responded with the status code ${res.status} but did not return more information`, res.status);
+
+/** Retries `attempt` until it resolves, backing off 200 ms doubling to 7 s as kubelet's registration does. */
+async function retrying(attempt, describe, signal) {
+  for (let delay = 200; ; delay = Math.min(delay * 2, 7000)) {
+    try { return await attempt(); } catch (e) {
+      if (signal.aborted || e instanceof TypeError || e instanceof ReferenceError) throw e;
+      klog('E', describe.at, `"${describe.what}" err=${quote(e.message)}${describe.node ? ` node=${quote(describe.node)}` : ''}`);
+      await sleep(delay, undefined, { signal });
+    }
+  }
+}
+
+function writePrivateFile(path, content) {
+  const full = hostPath(path);
+  mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+  const temp = `${full}.${process.pid}.tmp`;
+  writeFileSync(temp, content, { mode: 0o600 });
+  renameSync(temp, full);
+}
+
+function certificateIsCurrent(pem) {
+  try { return new Date(new X509Certificate(pem).validTo).getTime() > Date.now(); } catch { return false; }
+}
+
+function renderNodeKubeconfig(bootstrap, certFile) {
+  const [caKey, caValue] = Object.entries(bootstrap.caSource)[0];
+  return ['apiVersion: v1', 'clusters:', '- cluster:', `    ${caKey}: ${caValue}`, `    server: ${bootstrap.server}`, '  name: default-cluster',
+    'contexts:', '- context:', '    cluster: default-cluster', '    namespace: default', '    user: default-auth', '  name: default-context',
+    'current-context: default-context', 'kind: Config', 'preferences: {}', 'users:', '- name: default-auth', '  user:',
+    `    client-certificate: ${certFile}`, `    client-key: ${certFile}`, ''].join('\n');
+}
+
+/** bootstrap.LoadClientCert: kubelet.conf if usable, else the current client cert, else a new CSR. */
+async function ensureClientCertificate(ctx) {
+  const { kubeconfigPath, bootstrapPath, certDir, nodeName, signal } = ctx;
+  if (existsSync(kubeconfigPath)) {
+    const current = readKubeconfigCredentials(kubeconfigPath);
+    // A token kubeconfig, or a current client certificate, is used as it is; an expired one is re-bootstrapped.
+    if (current.token || (current.cert && certificateIsCurrent(current.cert)) || !bootstrapPath || !existsSync(bootstrapPath)) return current;
+  }
+  const bootstrap = readKubeconfigCredentials(bootstrapPath);
+  const currentPem = `${certDir}/kubelet-client-current.pem`;
+  if (!existsSync(currentPem) || !certificateIsCurrent(readFileSync(currentPem, 'utf8'))) {
+    klog('I', 'bootstrap.go:95', '"Using bootstrap kubeconfig to generate TLS client cert, key and kubeconfig file"');
+    const client = { ...bootstrap, cert: undefined, key: undefined, version: ctx.version, arch: ctx.arch };
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const request = createNodeCsr(nodeName, privateKey);
+    const name = `node-csr-${createHash('sha512').update(request).digest('base64url').slice(0, 43)}`;
+    const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name },
+      spec: { request: Buffer.from(request).toString('base64'), signerName: CSR_SIGNER, usages: ['digital signature', 'client auth'] } };
+    const created = await callApiServer(client, 'POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { body, signal });
+    if (created.status !== 201 && created.status !== 409) throw statusError(created);
+    klog('I', 'csr.go:261', `"Waiting for client certificate to be issued" csr=${quote(name)}`);
+    const certificate = await waitForCertificate(client, name, signal);
+    const dated = `kubelet-client-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}.pem`;
+    writePrivateFile(`${certDir}/${dated}`, `${certificate}${privateKey.export({ type: 'sec1', format: 'pem' })}`);
+    try { unlinkSync(hostPath(currentPem)); } catch { /* first bootstrap */ }
+    symlinkSync(dated, hostPath(currentPem));
+    ctx.csrName = name;
+  }
+  writePrivateFile(kubeconfigPath, renderNodeKubeconfig(bootstrap, currentPem));
+  klog('I', 'bootstrap.go:101', `"Wrote kubeconfig" path=${quote(kubeconfigPath)}`);
+  return readKubeconfigCredentials(kubeconfigPath);
+}
+
+async function waitForCertificate(client, name, signal) {
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    const res = await callApiServer(client, 'GET', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`, { signal });
+    if (res.status !== 200) throw statusError(res);
+    const conditions = res.body?.status?.conditions ?? [];
+    const refused = conditions.find((c) => c.type === 'Denied' || c.type === 'Failed');
+    if (refused) throw new ApiFailure(`certificate signing request ${name} is ${refused.type === 'Denied' ? 'denied' : 'failed'}, reason: ${refused.reason}, message: ${refused.message}`);
+    if (res.body?.status?.certificate && conditions.some((c) => c.type === 'Approved')) return Buffer.from(res.body.status.certificate, 'base64').toString('utf8');
+    await sleep(delay, undefined, { signal });
+  }
+}
+
+/** kubelet's initialNode: default labels, --node-labels over them, registerWithTaints, providerID. */
+function buildInitialNode(ctx) {
+  const arch = ctx.arch;
+  const taints = [...(ctx.config.registerWithTaints ?? [])];
+  if (ctx.flags.get('cloud-provider') === 'external') taints.push({ key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' });
+  return {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name: ctx.nodeName,
+      labels: { 'beta.kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'kubernetes.io/hostname': ctx.nodeName, 'kubernetes.io/os': 'linux', ...ctx.labels },
+      annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: { ...(taints.length ? { taints } : {}), ...(ctx.config.providerID ? { providerID: ctx.config.providerID } : {}) },
+  };
+}
+
+async function registerNode(client, ctx) {
+  klog('I', 'kubelet_node_status.go:72', `"Attempting to register node" node=${quote(ctx.nodeName)}`);
+  const res = await callApiServer(client, 'POST', '/api/v1/nodes', { body: buildInitialNode(ctx), signal: ctx.signal });
+  if (res.status === 409) {
+    const existing = await callApiServer(client, 'GET', `/api/v1/nodes/${ctx.nodeName}`, { signal: ctx.signal });
+    if (existing.status !== 200) throw statusError(existing);
+  } else if (res.status !== 201) throw statusError(res);
+  klog('I', 'kubelet_node_status.go:75', `"Successfully registered node" node=${quote(ctx.nodeName)}`);
+}
+
+function parseGoDurationMs(text) {
+  let total = 0;
+  for (const [, n, unit] of String(text).matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(n) * { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+  return total;
+}
+
+/** The node status patch kubelet sends: conditions merged by type, addresses, nodeInfo. */
+function renderNodeStatus(ctx, ready, transition) {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const pressure = (type, reason, message) => ({ type, status: 'False', lastHeartbeatTime: now, lastTransitionTime: ctx.startedAt, reason, message });
+  return {
+    status: {
+      '$setElementOrder/conditions': [{ type: 'MemoryPressure' }, { type: 'DiskPressure' }, { type: 'PIDPressure' }, { type: 'Ready' }],
+      conditions: [
+        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        { type: 'Ready', status: ready.ok ? 'True' : 'False', lastHeartbeatTime: now, lastTransitionTime: transition,
+          reason: ready.ok ? 'KubeletReady' : 'KubeletNotReady', message: ready.ok ? 'kubelet is posting ready status' : ready.why },
+      ],
+      addresses: [...ctx.nodeIps.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: ctx.nodeName }],
+      daemonEndpoints: { kubeletEndpoint: { Port: ctx.config.port ?? 10250 } },
+      nodeInfo: { kubeletVersion: ctx.version, operatingSystem: 'linux', architecture: ctx.arch },
+    },
+  };
+}
+
+function checkRuntimeReady(config) {
+  if (process.env.KUBELET_DOUBLE_REQUIRE_CRI !== '1') return { ok: true };
+  const socket = config.containerRuntimeEndpoint.slice('unix://'.length);
+  let up = false;
+  try { up = statSync(socket).isSocket(); } catch { /* down */ }
+  return up ? { ok: true } : { ok: false, why: `container runtime is down, PLEG is not healthy: dial unix ${socket}: connect: no such file or directory` };
+}
+
+async function runApiClient(ctx) {
+  const client = await retrying(() => ensureClientCertificate(ctx), { what: 'Failed to bootstrap the kubelet client certificate', at: 'server.go:1032' }, ctx.signal);
+  Object.assign(client, { version: ctx.version, arch: ctx.arch });
+  await retrying(() => registerNode(client, ctx), { what: 'Unable to register node with API server', at: 'kubelet_node_status.go:94', node: ctx.nodeName }, ctx.signal);
+  ctx.onRegistered({ csrName: ctx.csrName ?? null });
+  const interval = Number(process.env.KUBELET_DOUBLE_STATUS_INTERVAL_MS) || parseGoDurationMs(ctx.config.nodeStatusUpdateFrequency) || 10_000;
+  let last = null;
+  let transition = ctx.startedAt;
+  for (;;) {
+    const ready = checkRuntimeReady(ctx.config);
+    if (last !== null && last !== ready.ok) transition = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const res = await callApiServer(client, 'PATCH', `/api/v1/nodes/${ctx.nodeName}/status`, { body: renderNodeStatus(ctx, ready, transition), contentType: 'application/strategic-merge-patch+json', signal: ctx.signal })
+      .catch((e) => { if (ctx.signal.aborted) throw e; return { status: 0, body: { message: e.message } }; });
+    if (res.status === 200) last = ready.ok;
+    else klog('E', 'kubelet_node_status.go:535', `"Error updating node status, will retry" err=${quote(`error getting node ${quote(ctx.nodeName)}: ${res.body?.message ?? res.status}`)}`);
+    await sleep(interval, undefined, { signal: ctx.signal });
+  }
+}
+
 const GOARCH = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 function printVersion(mode, version) {
   if (mode === 'raw') {
@@ -672,15 +914,26 @@ function run(argv) {
   const nodeName = resolveNodeName(flags.get('hostname-override'));
   const nodeIps = parseNodeIps(flags.get('node-ip'));
 
-  writeStatus({
+  const status = {
     version, pid: process.pid, startedAt: new Date().toISOString(), mode: kubeconfig ? 'api-server' : 'standalone', nodeName, nodeIps,
     labels, taints: config.registerWithTaints ?? [], flags: Object.fromEntries(flags), configPath: configPath ?? null, config, kubeconfig,
-  });
+  };
+  writeStatus(status);
   klog('I', 'kubelet.go:2321', `"Kubelet double started" node=${quote(nodeName)} mode=${quote(kubeconfig ? 'api-server' : 'standalone')}`);
-  // TODO(register): when KUBELET_DOUBLE_REGISTER=1 and kubeconfig?.server is set, register the Node (TLS bootstrap
-  // CSR with the bootstrap token, then POST /api/v1/nodes with labels and taints). Not implemented yet.
-  return process.env.KUBELET_DOUBLE_ONESHOT === '1' ? 0 : null;
+  if (process.env.KUBELET_DOUBLE_ONESHOT === '1') return 0;
+  // Talking to the API server is opt-in: unit tests point kubeconfigs at addresses nothing listens on.
+  if (kubeconfig && process.env.KUBELET_DOUBLE_REGISTER === '1' && config.registerNode !== false) {
+    apiClientContext = {
+      kubeconfigPath: flags.get('kubeconfig'), bootstrapPath: flags.get('bootstrap-kubeconfig'), certDir: flags.get('cert-dir') || '/var/lib/kubelet/pki',
+      nodeName, nodeIps, labels, flags, config, version, arch: BAKED_ARCH || GOARCH[process.arch] || process.arch,
+      startedAt: status.startedAt.replace(/\.\d{3}Z$/, 'Z'),
+      onRegistered: (registration) => writeStatus({ ...status, registered: true, ...registration }),
+    };
+  }
+  return null;
 }
+
+let apiClientContext = null;
 
 function main() {
   let code;
@@ -691,7 +944,17 @@ function main() {
   }
   if (code !== null) { process.exitCode = code; return; }
   const idle = setInterval(() => {}, 2 ** 30);
-  const stop = () => { clearInterval(idle); klog('I', 'kubelet.go:1700', '"Shutting down kubelet double"'); process.exitCode = 0; };
+  const controller = new AbortController();
+  if (apiClientContext) {
+    runApiClient({ ...apiClientContext, signal: controller.signal }).catch((e) => {
+      if (controller.signal.aborted) return;
+      // Only a bug gets here (retrying() absorbs API and network errors): crash loudly, as a Go panic would.
+      klog('E', 'kubelet.go:1600', `"Kubelet double API client crashed" err=${quote(e.stack ?? e.message)}`);
+      clearInterval(idle);
+      process.exitCode = 2;
+    });
+  }
+  const stop = () => { controller.abort(); clearInterval(idle); klog('I', 'kubelet.go:1700', '"Shutting down kubelet double"'); process.exitCode = 0; };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

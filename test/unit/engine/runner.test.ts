@@ -29,6 +29,7 @@ function setup() {
     facts,
     ports: { fs, exec: new FakeExec(), clock, http: new FakeHttp(fs), systemd: new FakeSystemd() },
     state,
+    cluster: null,
     signal: controller.signal,
   };
   return { fs, clock, events, reporter, state, controller, context };

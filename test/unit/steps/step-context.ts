@@ -129,6 +129,7 @@ export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
           log: (message) => harness.logs.push(message),
         },
         signal: new AbortController().signal,
+        cluster: null,
         background: new BackgroundTasks(),
       };
     },

@@ -1,0 +1,91 @@
+import type { ResolvedConfig, Secrets, Taint } from '../config/types.js';
+import { checkNodeLabels } from '../config/node-restriction.js';
+import { KjoinError } from '../errors.js';
+import type { Facts } from '../facts/types.js';
+import type { Clock } from '../io/clock.js';
+import type { FileSystem } from '../io/fs.js';
+import type { Http } from '../io/http.js';
+import type { Reporter } from '../progress/events.js';
+import { providerFor } from '../providers/index.js';
+import type { ClusterDiscovery } from '../providers/types.js';
+
+/**
+ * Asks the control plane, read-only and before anything on the host changes, everything the join needs: a
+ * refused credential or CA pin ends the run here (exit 4) with nothing written.
+ */
+export async function discoverCluster(options: {
+  config: ResolvedConfig;
+  secrets: Secrets;
+  facts: Facts;
+  http: Http;
+  fs: FileSystem;
+  clock: Clock;
+  reporter: Reporter;
+  signal: AbortSignal;
+}): Promise<ClusterDiscovery> {
+  const provider = providerFor(options.config.controlPlane.provider);
+  const progress = (message: string) => options.reporter.emit({ type: 'log', phase: 'preflight', step: 'discover', message });
+  progress(`asking the ${provider.name} control plane for the cluster's CA, version and node settings`);
+  const discovery = await provider.discover({ ...options, progress });
+  options.reporter.emit({
+    type: 'check',
+    phase: 'preflight',
+    step: 'discover',
+    status: 'ok',
+    message: `cluster at ${discovery.server}, Kubernetes v${discovery.kubernetesVersion}${discovery.nodeName ? `, node name ${discovery.nodeName}` : ''}`,
+  });
+  return discovery;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** Taints by key and effect; the operator's win over the provider's. */
+function mergeTaints(provider: readonly Taint[], operator: readonly Taint[]): Taint[] {
+  const merged = new Map<string, Taint>();
+  for (const taint of [...provider, ...operator]) merged.set(`${taint.key}:${taint.effect}`, taint);
+  return [...merged.values()];
+}
+
+/**
+ * The configuration the steps use: the operator's settings over the provider's. Precedence, lowest first:
+ * provider labels/taints < config file < KJOIN_* env < flags (the last three already merged by the loader).
+ * Node name: the provider's (Kosmos names its nodes), else --node-name, else the hostname. The kubelet version:
+ * --kubernetes-version, else the server's; a kubelet newer than the API server is refused (version skew policy).
+ */
+export function applyDiscovery(config: ResolvedConfig, facts: Facts, discovery: ClusterDiscovery | null): ResolvedConfig {
+  if (!discovery) return config;
+  const labels = { ...discovery.labels, ...config.node.labels };
+  const refused = checkNodeLabels(labels);
+  if (refused.length > 0) {
+    throw new KjoinError('config', 'labels from the control plane or the configuration cannot be set by a kubelet:', {
+      details: refused,
+      hint: 'drop those labels (set them afterwards with kubectl label) and run again; nothing was changed',
+    });
+  }
+  const version = config.kubernetesVersion ?? discovery.kubernetesVersion;
+  if (compareVersions(version, discovery.kubernetesVersion) > 0) {
+    throw new KjoinError('config', `kubelet v${version} is newer than the API server (v${discovery.kubernetesVersion})`, {
+      hint: `Kubernetes does not support a kubelet newer than its API server: use --kubernetes-version ${discovery.kubernetesVersion} or older (at most three minor versions older)`,
+    });
+  }
+  const serverMinor = Number(discovery.kubernetesVersion.split('.')[1]);
+  if (serverMinor - Number(version.split('.')[1]) > 3) {
+    throw new KjoinError('config', `kubelet v${version} is more than three minor versions older than the API server (v${discovery.kubernetesVersion})`, {
+      hint: `use --kubernetes-version ${discovery.kubernetesVersion}`,
+    });
+  }
+  return {
+    ...config,
+    kubernetesVersion: version,
+    node: {
+      name: discovery.nodeName ?? config.node.name ?? (facts.hostname || undefined),
+      labels,
+      taints: mergeTaints(discovery.taints, config.node.taints),
+    },
+  };
+}
