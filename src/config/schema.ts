@@ -70,6 +70,12 @@ export const specSchema = z.strictObject({
       noProxy: z.string().optional(),
     })
     .default({}),
+  wireguard: z
+    .strictObject({
+      /** Replace the node's WireGuard key (/var/lib/kilo/key) on this run; peers must learn the new public key. */
+      rotateKey: z.boolean().default(false),
+    })
+    .default({ rotateKey: false }),
   skipPhases: z.array(z.enum(PHASES)).default([]),
   timeouts: z
     .strictObject({

@@ -2,6 +2,7 @@ import { CONFIG_OPTIONS, GLOBAL_OPTIONS, type OptionSpec } from '../config/optio
 import { EXIT_CODE_TABLE } from '../errors.js';
 import { CLOUD_RULES } from '../facts/cloud.js';
 import { describeSupportedOs } from '../facts/os-support.js';
+import { SCALEWAY_API_ASSUMPTIONS } from '../providers/scaleway.js';
 
 /**
  * The README's reference tables, generated from the same tables that feed --help, so the two never disagree.
@@ -56,6 +57,7 @@ export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
   { name: 'exit-codes', render: renderExitCodeTable },
   { name: 'clouds', render: renderCloudTable },
   { name: 'supported-os', render: renderSupportedOs },
+  { name: 'scaleway-assumptions', render: () => SCALEWAY_API_ASSUMPTIONS.map((a) => `- ${a}`).join('\n') },
 ];
 
 /** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers. */

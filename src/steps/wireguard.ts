@@ -65,13 +65,14 @@ export const wireguardStep: Step = {
   async check(ctx) {
     const key = await ctx.ports.fs.stat(KILO_KEY_PATH);
     if (!key || key.mode !== 0o600) return { status: 'needed', reason: `no WireGuard key at ${KILO_KEY_PATH}` };
+    if (ctx.config.wireguard.rotateKey) return { status: 'needed', reason: '--rotate-wireguard-key' };
     if (!ctx.cluster?.wireguard) return { status: 'done', reason: 'key in place, no tunnel needed' };
     const out = await listFilesOutOfPlace(ctx, 'wireguard', await renderTunnelFiles(ctx));
     if (!(await linkExists(ctx.ports.exec, WIREGUARD_INTERFACE))) out.push(`${WIREGUARD_INTERFACE} is down`);
     return out.length ? { status: 'needed', reason: out.join(', ') } : { status: 'done', reason: `${WIREGUARD_INTERFACE} up` };
   },
   async apply(ctx) {
-    const key = await ensurePrivateKey(ctx.ports.fs, KILO_KEY_PATH);
+    const key = await ensurePrivateKey(ctx.ports.fs, KILO_KEY_PATH, { rotate: ctx.config.wireguard.rotateKey });
     if (key.repairedMode !== null) ctx.reporter.log(`${KILO_KEY_PATH} had mode 0${key.repairedMode.toString(8)}; rewritten 0600`);
     const files = await renderTunnelFiles(ctx);
     if (files.length === 0) {

@@ -62,7 +62,6 @@ export const encodeNull = (): Buffer => encodeTlv(TAG.null, Buffer.alloc(0));
 export const encodeBoolean = (value: boolean): Buffer => encodeTlv(TAG.boolean, Buffer.from([value ? 0xff : 0]));
 export const encodeOctetString = (bytes: Buffer): Buffer => encodeTlv(TAG.octetString, bytes);
 export const encodeUtf8 = (text: string): Buffer => encodeTlv(TAG.utf8String, Buffer.from(text, 'utf8'));
-export const encodeIa5 = (text: string): Buffer => encodeTlv(TAG.ia5String, Buffer.from(text, 'ascii'));
 
 /** A BIT STRING whose bits fill whole bytes (keys, signatures). */
 export const encodeBitString = (bytes: Buffer): Buffer => encodeTlv(TAG.bitString, Buffer.concat([Buffer.from([0]), bytes]));

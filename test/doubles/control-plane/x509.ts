@@ -12,7 +12,6 @@ import {
   encodeBitString,
   encodeBoolean,
   encodeExplicit,
-  encodeIa5,
   encodeImplicit,
   encodeNamedBits,
   encodeOctetString,

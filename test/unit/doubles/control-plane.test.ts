@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, type CallOptions } from '../../doubles/control-plane/client.js';
 import { createCertificateRequest, generateEcKey, signDetachedJws, startControlPlane, type ControlPlane } from '../../doubles/control-plane/server.js';
+import { isForbiddenNodeLabel } from '../../doubles/control-plane/node-restriction.js';
 import { createCertificateAuthority } from '../../doubles/control-plane/x509.js';
 import { spkiPin } from '../../support/pki.js';
 
@@ -238,6 +239,21 @@ describe('control-plane double: strictness', () => {
     expect((await api('/version')).status).toBe(503);
     expect((await api('/version')).status).toBe(503);
     expect((await api('/version')).status).toBe(200);
+  });
+});
+
+describe('control-plane double: NodeRestriction label rule', () => {
+  it('refuses kubernetes.io labels outside the kubelet set and node-restriction.kubernetes.io, allows the rest', () => {
+    for (const key of ['node-role.kubernetes.io/worker', 'kubernetes.io/role', 'other.k8s.io/x', 'node-restriction.kubernetes.io/x', 'a.node-restriction.kubernetes.io/x']) expect(isForbiddenNodeLabel(key)).toBe(true);
+    for (const key of ['kubernetes.io/hostname', 'node.kubernetes.io/instance-type', 'x.kubelet.kubernetes.io/y', 'evilkubernetes.io/x', 'example.com/role', 'plain']) expect(isForbiddenNodeLabel(key)).toBe(false);
+  });
+
+  const restrictionPath = new URL('../../../../shared/vectors/node-restriction.json', import.meta.url);
+  it.runIf(existsSync(restrictionPath))('agrees with every case of the upstream node-restriction vectors', () => {
+    const vectors = JSON.parse(readFileSync(restrictionPath, 'utf8')) as { cases: Record<string, Array<{ key: string; allowed: boolean }>> };
+    const cases = Object.values(vectors.cases).flat();
+    expect(cases.length).toBeGreaterThan(20);
+    for (const c of cases) expect({ key: c.key, forbidden: isForbiddenNodeLabel(c.key) }).toEqual({ key: c.key, forbidden: !c.allowed });
   });
 });
 

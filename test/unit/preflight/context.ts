@@ -53,6 +53,7 @@ export function makeConfig(controlPlane: Partial<ResolvedConfig['controlPlane']>
     node: { labels: {}, taints: [] },
     containerd: { source: 'distro', registryMirrors: {} },
     proxy: {},
+    wireguard: { rotateKey: false },
     skipPhases: [],
     timeouts: { readySeconds: 300 },
     logFile: '/var/log/kjoin.log',
