@@ -14,14 +14,16 @@ const MINUTE = 60_000;
 const VERSION = '1.31.2';
 const CNI_VERSION = '1.5.1';
 const KUBELET_PATH = `/dl.k8s.io/release/v${VERSION}/bin/linux/amd64/kubelet`;
+const NEXT_VERSION = '1.32.0';
+const NEXT_KUBELET_PATH = `/dl.k8s.io/release/v${NEXT_VERSION}/bin/linux/amd64/kubelet`;
 // The box shares the host's network namespace: these must already be on for the kernel step to set nothing.
 const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
 
 let box: Box;
 let mirror: Mirror;
 
-function joinArgs(extra: string[] = []): string[] {
-  return [KJOIN_IN_BOX, 'join', '--output', 'json', '--mirror', mirror.url, '--kubernetes-version', VERSION, '--skip-phases', 'network,register,start,verify', ...extra];
+function joinArgs(version = VERSION): string[] {
+  return [KJOIN_IN_BOX, 'join', '--output', 'json', '--mirror', mirror.url, '--kubernetes-version', version, '--skip-phases', 'network,register,start,verify'];
 }
 
 async function boxSha256(path: string): Promise<string | null> {
@@ -37,7 +39,7 @@ beforeAll(async () => {
   for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
   const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
   box = await bootBox({ rootfs, name: 'install' });
-  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact(CNI_VERSION, 'amd64')] });
+  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...kubeletArtifacts(NEXT_VERSION, ['amd64']), ...cniPluginsArtifact(CNI_VERSION, 'amd64')] });
   await installKjoin(box);
 }, 20 * MINUTE);
 
@@ -125,5 +127,26 @@ describe('kjoin join on a fresh Debian 12 box (install phases)', () => {
     expect(events.at(-1)?.message).toMatch(/no change/);
     expect(await stamp()).toBe(before);
     console.log(`converged re-run: ${wallMs} ms wall (including nsenter)`);
+  }, 10 * MINUTE);
+
+  it('stops cleanly on SIGTERM during a download, says how to resume, and leaves the installed kubelet alone', async () => {
+    const before = await boxSha256('/usr/local/bin/kubelet');
+    const stateBefore = await box.readFile('/var/lib/kjoin/state.json');
+    mirror.setFault(NEXT_KUBELET_PATH, 'stall-after:2048');
+    const running = box.exec(joinArgs(NEXT_VERSION), { timeoutMs: 5 * MINUTE });
+    const deadline = Date.now() + 2 * MINUTE;
+    while (!mirror.requests.includes(NEXT_KUBELET_PATH) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(mirror.requests).toContain(NEXT_KUBELET_PATH);
+    await new Promise((r) => setTimeout(r, 500));
+    await box.exec(['pkill', '-TERM', '-f', '/usr/local/lib/kjoin/kjoin.js']);
+    const result = await running;
+    mirror.setFault(NEXT_KUBELET_PATH, null);
+    expect(result.exitCode, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/SIGTERM received, stopping after the current operation/);
+    expect(result.stderr).toMatch(/^hint: .*again/m);
+    expect(await boxSha256('/usr/local/bin/kubelet')).toBe(before);
+    const state = JSON.parse(await box.readFile('/var/lib/kjoin/state.json')) as { components: Record<string, unknown>; lastRun?: { result: string } };
+    expect(state.components).toEqual((JSON.parse(stateBefore) as { components: unknown }).components);
+    expect(state.lastRun?.result).toBe('interrupted');
   }, 10 * MINUTE);
 });

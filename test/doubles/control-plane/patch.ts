@@ -38,6 +38,8 @@ function withoutDirectives(value: Json): Json {
 }
 
 function mergeKeyedList(current: Json[], patch: Json[], key: string, path: string): Json[] {
+  // A {"$patch": "replace"} element replaces the whole list (kubelet sends it for changed addresses).
+  if (patch.some((item) => isObject(item) && item.$patch === 'replace')) return patch.filter((item) => !(isObject(item) && item.$patch === 'replace')).map(withoutDirectives);
   const result = current.filter(isObject).map((item) => ({ ...item }));
   for (const item of patch) {
     if (!isObject(item) || item[key] === undefined) throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);

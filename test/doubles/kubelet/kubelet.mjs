@@ -791,6 +791,8 @@ function buildInitialNode(ctx) {
       annotations: { 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
     spec: { ...(taints.length ? { taints } : {}), ...(ctx.config.providerID ? { providerID: ctx.config.providerID } : {}) },
+    // Nodes keep their status on create; kubelet fills it before registering.
+    status: renderNodeStatus(ctx, checkRuntimeReady(ctx.config), ctx.startedAt),
   };
 }
 
@@ -810,25 +812,28 @@ function parseGoDurationMs(text) {
   return total;
 }
 
-/** The node status patch kubelet sends: conditions merged by type, addresses, nodeInfo. */
+/** The node status kubelet's setters produce: pressure conditions, Ready, addresses, nodeInfo. */
 function renderNodeStatus(ctx, ready, transition) {
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const pressure = (type, reason, message) => ({ type, status: 'False', lastHeartbeatTime: now, lastTransitionTime: ctx.startedAt, reason, message });
   return {
-    status: {
-      '$setElementOrder/conditions': [{ type: 'MemoryPressure' }, { type: 'DiskPressure' }, { type: 'PIDPressure' }, { type: 'Ready' }],
-      conditions: [
-        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        { type: 'Ready', status: ready.ok ? 'True' : 'False', lastHeartbeatTime: now, lastTransitionTime: transition,
-          reason: ready.ok ? 'KubeletReady' : 'KubeletNotReady', message: ready.ok ? 'kubelet is posting ready status' : ready.why },
-      ],
-      addresses: [...ctx.nodeIps.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: ctx.nodeName }],
-      daemonEndpoints: { kubeletEndpoint: { Port: ctx.config.port ?? 10250 } },
-      nodeInfo: { kubeletVersion: ctx.version, operatingSystem: 'linux', architecture: ctx.arch },
-    },
+    conditions: [
+      pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      { type: 'Ready', status: ready.ok ? 'True' : 'False', lastHeartbeatTime: now, lastTransitionTime: transition,
+        reason: ready.ok ? 'KubeletReady' : 'KubeletNotReady', message: ready.ok ? 'kubelet is posting ready status' : ready.why },
+    ],
+    addresses: [...ctx.nodeIps.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: ctx.nodeName }],
+    daemonEndpoints: { kubeletEndpoint: { Port: ctx.config.port ?? 10250 } },
+    nodeInfo: { kubeletVersion: ctx.version, operatingSystem: 'linux', architecture: ctx.arch },
   };
+}
+
+/** The strategic merge patch of a status update: conditions merged by type, unchanged addresses left out. */
+function renderNodeStatusPatch(ctx, ready, transition) {
+  const { conditions } = renderNodeStatus(ctx, ready, transition);
+  return { status: { '$setElementOrder/conditions': conditions.map(({ type }) => ({ type })), conditions } };
 }
 
 function checkRuntimeReady(config) {
@@ -850,7 +855,7 @@ async function runApiClient(ctx) {
   for (;;) {
     const ready = checkRuntimeReady(ctx.config);
     if (last !== null && last !== ready.ok) transition = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const res = await callApiServer(client, 'PATCH', `/api/v1/nodes/${ctx.nodeName}/status`, { body: renderNodeStatus(ctx, ready, transition), contentType: 'application/strategic-merge-patch+json', signal: ctx.signal })
+    const res = await callApiServer(client, 'PATCH', `/api/v1/nodes/${ctx.nodeName}/status`, { body: renderNodeStatusPatch(ctx, ready, transition), contentType: 'application/strategic-merge-patch+json', signal: ctx.signal })
       .catch((e) => { if (ctx.signal.aborted) throw e; return { status: 0, body: { message: e.message } }; });
     if (res.status === 200) last = ready.ok;
     else klog('E', 'kubelet_node_status.go:535', `"Error updating node status, will retry" err=${quote(`error getting node ${quote(ctx.nodeName)}: ${res.body?.message ?? res.status}`)}`);

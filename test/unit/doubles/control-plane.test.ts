@@ -213,6 +213,10 @@ describe('control-plane double: NodeRestriction', () => {
     await patch([{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }, { type: 'MemoryPressure', status: 'False' }]);
     const res = await patch([{ type: 'Ready', status: 'True', reason: 'KubeletReady' }]);
     expect(res.body.status.conditions).toEqual([{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: 'True', reason: 'KubeletReady' }]);
+    const addresses = [{ type: 'InternalIP', address: '10.0.0.7' }, { type: 'InternalIP', address: 'fd00::7' }];
+    const replaced = await admin('/api/v1/nodes/worker-c/status', { method: 'PATCH', contentType: 'application/strategic-merge-patch+json', json: { status: { addresses: [{ $patch: 'replace' }, ...addresses] } } });
+    expect(replaced.body.status.addresses).toEqual(addresses);
+    expect(replaced.body.status.conditions).toHaveLength(2);
     const self = await bootstrapNode('worker-c');
     const del = await api('/api/v1/nodes/worker-c', { method: 'DELETE', ...self });
     expect(del.body).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'worker-c', kind: 'nodes' } });

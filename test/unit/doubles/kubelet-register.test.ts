@@ -19,7 +19,7 @@ const TOKEN_SECRET = '0123456789abcdef';
 const TOKEN = `abcdef.${TOKEN_SECRET}`;
 const NODE: KubeletDropInInput = {
   nodeName: 'worker-1.example',
-  nodeIps: ['10.0.0.5'],
+  nodeIps: ['10.0.0.5', 'fd00::5'],
   nodeLabels: { 'kjoin.io/provider': 'kubeadm', 'topology.kubernetes.io/zone': 'fr-par-1' },
   extraArgs: { 'cloud-provider': 'external' },
 };
@@ -133,7 +133,8 @@ describe('kubelet double registration against the control-plane double', () => {
     });
     expect(node.spec.taints).toEqual([...TAINTS, { key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' }]);
     expect(node.spec.providerID).toBe('kjoin://worker-1');
-    expect(node.status.addresses).toEqual([{ type: 'InternalIP', address: '10.0.0.5' }, { type: 'Hostname', address: 'worker-1.example' }]);
+    // Both InternalIPs survive: they come with the create, and status patches leave addresses alone.
+    expect(node.status.addresses).toEqual([{ type: 'InternalIP', address: '10.0.0.5' }, { type: 'InternalIP', address: 'fd00::5' }, { type: 'Hostname', address: 'worker-1.example' }]);
     expect(cp.csrs()).toHaveLength(1);
     expect(cp.csrs()[0]).toMatchObject({ metadata: { name: expect.stringMatching(/^node-csr-/) }, spec: { username: 'system:bootstrap:abcdef' } });
 
