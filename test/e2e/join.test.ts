@@ -1,0 +1,150 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
+import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
+import { bootBox, ensureRootfs, type Box } from './box/index.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent } from './kjoin-in-box.js';
+
+/**
+ * The whole join on a freshly booted Debian 12 box against the strict control-plane double: kubeadm discovery
+ * (JWS, CA pin), install, TLS bootstrap by the kubelet double, Node Ready with labels, taints and Kilo
+ * annotations; refused credentials leave nothing behind; no secret leaks anywhere.
+ */
+
+const MINUTE = 60_000;
+const VERSION = '1.31.2';
+const TOKEN = { id: 'k7j2q9', secret: 'x4m8n2b6v1c5z3l0' };
+const WRONG = { id: 'k7j2q9', secret: 'aaaaaaaaaaaaaaaa' };
+const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
+
+let mirror: Mirror;
+let plane: ControlPlane;
+let box: Box;
+let spare: Box;
+
+/** Writes the token file through stdin: the secret never appears in any argv or host file. */
+async function writeTokenFile(target: Box, token: string): Promise<void> {
+  const result = await target.exec(['sh', '-c', 'umask 077; mkdir -p /etc/kjoin; cat > /etc/kjoin/token'], { input: `${token}\n` });
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+function joinArgs(pin = plane.caPin): string[] {
+  return [
+    KJOIN_IN_BOX, 'join', '--output', 'json', '--server', plane.url, '--token-file', '/etc/kjoin/token',
+    '--discovery-token-ca-cert-hash', pin, '--mirror', mirror.url, '--label', 'provider=lab', '--label', 'topology.kubernetes.io/region=lab-1',
+    '--taint', 'dedicated=edge:NoSchedule', '--ready-timeout', '120',
+  ];
+}
+
+/** Every process on the host (the box's included) whose command line holds the secret, sampled while `work` runs. */
+async function watchArgv<T>(secret: string, work: Promise<T>): Promise<{ result: T; leaks: string[] }> {
+  const leaks = new Set<string>();
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (cmdline.includes(secret)) leaks.add(cmdline.replaceAll('\0', ' '));
+        } catch {
+          // the process ended
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  const result = await work;
+  done = true;
+  await sampler;
+  return { result, leaks: [...leaks] };
+}
+
+/** The token's secret half must be nowhere kjoin writes: logs, state, /tmp, stdout/stderr. */
+async function expectNoLeak(target: Box, secret: string, outputs: string[]): Promise<void> {
+  for (const text of outputs) expect(text).not.toContain(secret);
+  const grep = await target.exec(['sh', '-c', `grep -rlF -- "$1" /var/log/kjoin.log /var/lib/kjoin /tmp /var/tmp /run/kjoin 2>/dev/null; true`, 'grep', secret]);
+  expect(grep.stdout.trim()).toBe('');
+}
+
+beforeAll(async () => {
+  for (const key of HOST_SYSCTLS) (await import('node:fs')).writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
+  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
+  plane = await startControlPlane({ version: VERSION, tokens: [{ id: TOKEN.id, secret: TOKEN.secret }] });
+  [box, spare] = await Promise.all([bootBox({ rootfs, name: 'join' }), bootBox({ rootfs, name: 'refused' })]);
+  for (const target of [box, spare]) {
+    await installKjoin(target);
+    // The kubelet double registers only when asked; the unit reads this file (as kubeadm's packages set it up).
+    const env = await target.exec(['sh', '-c', 'printf "KUBELET_DOUBLE_REGISTER=1\\nKUBELET_DOUBLE_STATUS_INTERVAL_MS=1000\\n" > /etc/default/kubelet']);
+    expect(env.exitCode).toBe(0);
+  }
+}, 20 * MINUTE);
+
+afterAll(async () => {
+  await Promise.all([box?.stop(), spare?.stop()]);
+  await plane?.close();
+  await mirror?.close();
+}, 2 * MINUTE);
+
+describe('kjoin join against the control-plane double (fresh Debian 12 box)', () => {
+  it('refuses a wrong token with exit 4, writing nothing under /etc/kubernetes and leaking nothing', async () => {
+    await writeTokenFile(spare, `${WRONG.id}.${WRONG.secret}`);
+    const { result, leaks } = await watchArgv(WRONG.secret, spare.exec(joinArgs(), { timeoutMs: 5 * MINUTE }));
+    expect(result.exitCode, result.stderr).toBe(4);
+    expect(result.stderr).toMatch(/bootstrap token/);
+    expect(leaks).toEqual([]);
+    expect((await spare.exec(['test', '-e', '/etc/kubernetes'])).exitCode).toBe(1);
+    expect((await spare.exec(['test', '-e', '/usr/local/bin/kubelet'])).exitCode).toBe(1);
+    await expectNoLeak(spare, WRONG.secret, [result.stdout, result.stderr]);
+  }, 10 * MINUTE);
+
+  it('refuses a CA pin mismatch with exit 4 showing the expected and actual pins', async () => {
+    await writeTokenFile(spare, `${TOKEN.id}.${TOKEN.secret}`);
+    const wrongPin = `sha256:${'0'.repeat(64)}`;
+    const result = await spare.exec(joinArgs(wrongPin), { timeoutMs: 5 * MINUTE });
+    expect(result.exitCode, result.stderr).toBe(4);
+    expect(result.stderr).toContain(wrongPin);
+    expect(result.stderr).toContain(plane.caPin);
+    expect((await spare.exec(['test', '-e', '/etc/kubernetes'])).exitCode).toBe(1);
+    await expectNoLeak(spare, TOKEN.secret, [result.stdout, result.stderr]);
+  }, 10 * MINUTE);
+
+  let events: JoinEvent[] = [];
+  it('joins: Node Ready with the labels, taints and Kilo annotations, NDJSON line by line, no secret anywhere', async () => {
+    await writeTokenFile(box, `${TOKEN.id}.${TOKEN.secret}`);
+    const { result, leaks } = await watchArgv(TOKEN.secret, box.exec(joinArgs(), { timeoutMs: 15 * MINUTE }));
+    expect(result.exitCode, result.stderr + result.stdout.slice(-3000)).toBe(0);
+    events = parseEvents(result.stdout);
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'ok' });
+    // A fresh box has no swap to turn off; every other step changes it.
+    expect(events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual(
+      ['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet', 'wireguard', 'register', 'start-kubelet', 'wait-ready'].map((s) => [s, s === 'swap' ? 'no-change' : 'ok']),
+    );
+    // The node's conditions were streamed while waiting.
+    expect(events.some((e) => e.step === 'wait-ready' && e.type === 'step-progress' && /Ready=/.test(e.message))).toBe(true);
+    expect(leaks).toEqual([]);
+
+    const name = (await box.exec(['hostname'])).stdout.trim();
+    const node = plane.node(name) as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { taints?: unknown[] }; status: { conditions: Array<{ type: string; status: string }> } };
+    expect(node, `node ${name} registered`).toBeDefined();
+    expect(node.metadata.labels).toMatchObject({ provider: 'lab', 'topology.kubernetes.io/region': 'lab-1', 'kubernetes.io/hostname': name });
+    expect(node.spec.taints).toEqual([{ key: 'dedicated', value: 'edge', effect: 'NoSchedule' }]);
+    expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(node.metadata.annotations['kilo.squat.ai/location']).toBe('lab-lab-1');
+    expect(Object.keys(node.metadata.annotations).some((k) => k === 'kilo.squat.ai/persistent-keepalive' || k === 'kilo.squat.ai/force-endpoint')).toBe(true);
+
+    expect((await box.exec(['test', '-e', '/etc/kubernetes/bootstrap-kubelet.conf'])).exitCode).toBe(1);
+    expect((await box.exec(['stat', '-c', '%a', '/etc/kubernetes/kubelet.conf', '/var/lib/kilo/key'])).stdout.trim().split('\n')).toEqual(['600', '600']);
+    await expectNoLeak(box, TOKEN.secret, [result.stdout, result.stderr]);
+    const key = (await box.exec(['cat', '/var/lib/kilo/key'])).stdout.trim();
+    await expectNoLeak(box, key, [result.stdout, result.stderr, await box.readFile('/var/lib/kjoin/state.json')]);
+  }, 20 * MINUTE);
+
+  it('reports no change on a second run', async () => {
+    const result = await box.exec(joinArgs(), { timeoutMs: 5 * MINUTE });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const ends = parseEvents(result.stdout).filter((e) => e.type === 'step-end');
+    expect(ends.map((e) => [e.step, e.status])).toEqual(ends.map((e) => [e.step, 'no-change']));
+    expect(ends).toHaveLength(11);
+  }, 10 * MINUTE);
+});
