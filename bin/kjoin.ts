@@ -32,4 +32,7 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// No top-level await: the single binaries run this file as CommonJS (Node SEA mains cannot be ES modules).
+void main().then((code) => {
+  process.exitCode = code;
+});

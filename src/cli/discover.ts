@@ -44,6 +44,20 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** The version skew policy: a kubelet never newer than its API server, and at most three minors older. */
+export function checkVersionSkew(kubelet: string, server: string): void {
+  if (compareVersions(kubelet, server) > 0) {
+    throw new KjoinError('config', `kubelet v${kubelet} is newer than the API server (v${server})`, {
+      hint: `Kubernetes does not support a kubelet newer than its API server: use --kubernetes-version ${server} or older (at most three minor versions older)`,
+    });
+  }
+  if (Number(server.split('.')[1]) - Number(kubelet.split('.')[1]) > 3) {
+    throw new KjoinError('config', `kubelet v${kubelet} is more than three minor versions older than the API server (v${server})`, {
+      hint: `use --kubernetes-version ${server}`,
+    });
+  }
+}
+
 /** Taints by key and effect; the operator's win over the provider's. */
 function mergeTaints(provider: readonly Taint[], operator: readonly Taint[]): Taint[] {
   const merged = new Map<string, Taint>();
@@ -68,17 +82,7 @@ export function applyDiscovery(config: ResolvedConfig, facts: Facts, discovery: 
     });
   }
   const version = config.kubernetesVersion ?? discovery.kubernetesVersion;
-  if (compareVersions(version, discovery.kubernetesVersion) > 0) {
-    throw new KjoinError('config', `kubelet v${version} is newer than the API server (v${discovery.kubernetesVersion})`, {
-      hint: `Kubernetes does not support a kubelet newer than its API server: use --kubernetes-version ${discovery.kubernetesVersion} or older (at most three minor versions older)`,
-    });
-  }
-  const serverMinor = Number(discovery.kubernetesVersion.split('.')[1]);
-  if (serverMinor - Number(version.split('.')[1]) > 3) {
-    throw new KjoinError('config', `kubelet v${version} is more than three minor versions older than the API server (v${discovery.kubernetesVersion})`, {
-      hint: `use --kubernetes-version ${discovery.kubernetesVersion}`,
-    });
-  }
+  checkVersionSkew(version, discovery.kubernetesVersion);
   return {
     ...config,
     kubernetesVersion: version,

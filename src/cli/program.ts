@@ -7,6 +7,7 @@ import type { CommandEnv } from './command-env.js';
 import { registerFacts } from './facts.js';
 import { registerJoin } from './join.js';
 import { registerKeys } from './keys.js';
+import { registerUpgrade } from './upgrade.js';
 import { registerPreflight } from './preflight.js';
 
 export const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
@@ -32,6 +33,7 @@ export function buildProgram(env: CommandEnv): Command {
   registerPreflight(program, env);
   registerJoin(program, env);
   registerKeys(program, env);
+  registerUpgrade(program, env);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -51,7 +51,9 @@ export const registerStep: Step = {
     const files = renderRegisterFiles(ctx);
     const wanted = (await isBootstrapped(ctx)) ? files.slice(0, 1) : files;
     await writeComponentFiles(ctx, 'register', wanted, [PATHS.bootstrapKubeconfig]);
-    ctx.state.recordComponent('register', { files: recordFiles(files), registration: ctx.cluster?.registration }, ctx.ports.clock.now());
+    // What leave, status and upgrade need later: the provider's record, the node name and the server (no secret).
+    const registration = { ...ctx.cluster?.registration, nodeName: ctx.config.node.name ?? ctx.facts.hostname, server: ctx.cluster!.server, provider: ctx.config.controlPlane.provider };
+    ctx.state.recordComponent('register', { files: recordFiles(files), registration }, ctx.ports.clock.now());
     return { message: `bootstrap credential for ${ctx.cluster!.server} written` };
   },
 };

@@ -39,7 +39,7 @@ function annotationsInPlace(node: NodeView, wanted: Record<string, string>): boo
 }
 
 /** Streams the node's registration and conditions until Ready or the deadline; the last state otherwise. */
-async function waitForReady(ctx: StepContext, name: string): Promise<NodeView> {
+export async function waitForReady(ctx: StepContext, name: string): Promise<NodeView> {
   const deadline = ctx.ports.clock.monotonicMs() + ctx.config.timeouts.readySeconds * 1000;
   let said = '';
   const say = (message: string) => {

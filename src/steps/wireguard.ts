@@ -3,16 +3,23 @@ import { KjoinError } from '../errors.js';
 import { wireguardConfPath } from '../render/paths.js';
 import { renderWireguardConf } from '../render/wireguard-conf.js';
 import { KILO_KEY_PATH, ensurePrivateKey, readPrivateKey } from '../wireguard/key-file.js';
-import { chooseLinkMode, bringUpLink, linkExists } from '../wireguard/link.js';
+import { chooseLinkMode, bringUpLink, linkExists, setconfPathFor } from '../wireguard/link.js';
 import { renderWireguardUnit, wireguardUnitName } from '../wireguard/link-unit.js';
 import { waitForHandshake } from '../wireguard/handshake.js';
 import { classifyNat } from '../wireguard/nat.js';
 import { readQuickSettings } from '../wireguard/quick-conf.js';
-import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
+import { listFilesOutOfPlace, recordFiles, SECRET_HASH, writeComponentFiles } from './managed-files.js';
 
 /** kjoin's own interface; not kilo0, which a Kilo DaemonSet would take over and reconfigure. */
 export const WIREGUARD_INTERFACE = 'kjoin0';
 const HANDSHAKE_TIMEOUT_MS = 120_000;
+/** Files the step writes that are not rendered files: the key (ensurePrivateKey) and wg(8)'s copy (bringUpLink). */
+const NOT_RENDERED = [KILO_KEY_PATH, setconfPathFor(WIREGUARD_INTERFACE)];
+
+/** Both hold the private key: recorded by path only, so reset can remove them and state.json holds no secret. */
+function secretRecords() {
+  return NOT_RENDERED.map((path) => ({ path, sha256: SECRET_HASH, mode: 0o600 }));
+}
 
 async function binaryPath(ctx: StepContext, name: string): Promise<string> {
   const found = await ctx.ports.exec.which(name);
@@ -67,7 +74,7 @@ export const wireguardStep: Step = {
     if (!key || key.mode !== 0o600) return { status: 'needed', reason: `no WireGuard key at ${KILO_KEY_PATH}` };
     if (ctx.config.wireguard.rotateKey) return { status: 'needed', reason: '--rotate-wireguard-key' };
     if (!ctx.cluster?.wireguard) return { status: 'done', reason: 'key in place, no tunnel needed' };
-    const out = await listFilesOutOfPlace(ctx, 'wireguard', await renderTunnelFiles(ctx));
+    const out = await listFilesOutOfPlace(ctx, 'wireguard', await renderTunnelFiles(ctx), NOT_RENDERED);
     if (!(await linkExists(ctx.ports.exec, WIREGUARD_INTERFACE))) out.push(`${WIREGUARD_INTERFACE} is down`);
     return out.length ? { status: 'needed', reason: out.join(', ') } : { status: 'done', reason: `${WIREGUARD_INTERFACE} up` };
   },
@@ -76,10 +83,10 @@ export const wireguardStep: Step = {
     if (key.repairedMode !== null) ctx.reporter.log(`${KILO_KEY_PATH} had mode 0${key.repairedMode.toString(8)}; rewritten 0600`);
     const files = await renderTunnelFiles(ctx);
     if (files.length === 0) {
-      ctx.state.recordComponent('wireguard', { files: [{ path: KILO_KEY_PATH, sha256: 'secret', mode: 0o600 }] }, ctx.ports.clock.now());
+      ctx.state.recordComponent('wireguard', { files: [{ path: KILO_KEY_PATH, sha256: SECRET_HASH, mode: 0o600 }] }, ctx.ports.clock.now());
       return { message: `WireGuard key ${key.created ? 'created' : 'kept'} (public key ${key.publicKey}); no tunnel needed` };
     }
-    const written = await writeComponentFiles(ctx, 'wireguard', files);
+    const written = await writeComponentFiles(ctx, 'wireguard', files, NOT_RENDERED);
     const unit = wireguardUnitName(WIREGUARD_INTERFACE);
     if (written.changed.some((p) => p.startsWith('/etc/systemd/'))) await ctx.ports.systemd.daemonReload();
     await bringUpLink(ctx.ports.exec, ctx.ports.fs, WIREGUARD_INTERFACE, files[0]!.content, {
@@ -92,7 +99,7 @@ export const wireguardStep: Step = {
         ctx.reporter.progress(`waiting for a WireGuard handshake with ${peers} peer${peers === 1 ? '' : 's'} (${Math.round(elapsedMs / 1000)}/${Math.round(timeoutMs / 1000)} s)`),
       signal: ctx.signal,
     });
-    ctx.state.recordComponent('wireguard', { files: [{ path: KILO_KEY_PATH, sha256: 'secret', mode: 0o600 }, ...recordFiles(files)], units: [unit] }, ctx.ports.clock.now());
+    ctx.state.recordComponent('wireguard', { files: [...secretRecords(), ...recordFiles(files)], units: [unit] }, ctx.ports.clock.now());
     return { message: `${WIREGUARD_INTERFACE} up, handshake done (public key ${key.publicKey})` };
   },
 };
