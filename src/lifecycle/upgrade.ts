@@ -70,8 +70,10 @@ export async function upgradeKubelet(ports: StepPorts, facts: Facts, state: Stat
   await state.save();
   try {
     ctx.reporter.progress(`restarting kubelet v${target}`);
+    const restartedAt = ports.clock.now();
     await ports.systemd.restart('kubelet.service');
-    await waitForReady(ctx, ctx.config.node.name!);
+    // Only a heartbeat from the new kubelet counts: the Node stays "Ready" for a while after a kubelet dies.
+    await waitForReady(ctx, ctx.config.node.name!, restartedAt);
   } catch (error) {
     ctx.reporter.progress(`kubelet v${target} did not become Ready; rolling back to v${previous.version}`);
     await ports.fs.moveInto(backup, PATHS.kubeletBinary, 0o755);

@@ -68,6 +68,7 @@ export async function requestAsNode(ctx: StepContext, creds: NodeCredentials, me
 export interface NodeCondition {
   type: string;
   status: string;
+  lastHeartbeatTime?: string;
   reason?: string;
   message?: string;
 }
@@ -94,6 +95,9 @@ export async function getNode(ctx: StepContext, creds: NodeCredentials, name: st
   return { name: node.metadata?.name ?? name, annotations: node.metadata?.annotations ?? {}, conditions: node.status?.conditions ?? [] };
 }
 
-export function isReady(node: NodeView): boolean {
-  return node.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+/** Ready, and (with `since`) reported by a kubelet heartbeat after that moment, so a stale Ready never counts. */
+export function isReady(node: NodeView, since?: Date): boolean {
+  return node.conditions.some(
+    (c) => c.type === 'Ready' && c.status === 'True' && (!since || (c.lastHeartbeatTime !== undefined && Date.parse(c.lastHeartbeatTime) >= since.getTime() - 1000)),
+  );
 }

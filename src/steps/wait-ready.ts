@@ -39,7 +39,7 @@ function annotationsInPlace(node: NodeView, wanted: Record<string, string>): boo
 }
 
 /** Streams the node's registration and conditions until Ready or the deadline; the last state otherwise. */
-export async function waitForReady(ctx: StepContext, name: string): Promise<NodeView> {
+export async function waitForReady(ctx: StepContext, name: string, since?: Date): Promise<NodeView> {
   const deadline = ctx.ports.clock.monotonicMs() + ctx.config.timeouts.readySeconds * 1000;
   let said = '';
   const say = (message: string) => {
@@ -56,7 +56,7 @@ export async function waitForReady(ctx: StepContext, name: string): Promise<Node
         if (!node) say(`waiting for node ${name} to register`);
         else {
           say(`node ${name}: ${describeConditions(node)}`);
-          if (isReady(node)) return node;
+          if (isReady(node, since)) return node;
         }
       } catch (error) {
         if (isKjoinError(error) && error.code === 'refused') throw error;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
@@ -13,6 +14,8 @@ import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent } from './kjoin
 
 const MINUTE = 60_000;
 const VERSION = '1.31.2';
+/** The API server runs a newer version than the kubelet joins with, so the kubelet can be upgraded to it. */
+const SERVER_VERSION = '1.32.0';
 const TOKEN = { id: 'k7j2q9', secret: 'x4m8n2b6v1c5z3l0' };
 const WRONG = { id: 'k7j2q9', secret: 'aaaaaaaaaaaaaaaa' };
 const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
@@ -32,7 +35,7 @@ function joinArgs(pin = plane.caPin): string[] {
   return [
     KJOIN_IN_BOX, 'join', '--output', 'json', '--server', plane.url, '--token-file', '/etc/kjoin/token',
     '--discovery-token-ca-cert-hash', pin, '--mirror', mirror.url, '--label', 'provider=lab', '--label', 'topology.kubernetes.io/region=lab-1',
-    '--taint', 'dedicated=edge:NoSchedule', '--ready-timeout', '120',
+    '--taint', 'dedicated=edge:NoSchedule', '--ready-timeout', '120', '--kubernetes-version', VERSION,
   ];
 }
 
@@ -69,8 +72,10 @@ async function expectNoLeak(target: Box, secret: string, outputs: string[]): Pro
 beforeAll(async () => {
   for (const key of HOST_SYSCTLS) (await import('node:fs')).writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
   const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
-  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
-  plane = await startControlPlane({ version: VERSION, tokens: [{ id: TOKEN.id, secret: TOKEN.secret }] });
+  const broken = { path: 'dl.k8s.io/release/v1.31.9/bin/linux/amd64/kubelet', body: Buffer.from('#!/bin/sh\necho "kubelet 1.31.9 double: crashes on start" >&2\nexit 1\n') };
+  const brokenSum = { path: `${broken.path}.sha256`, body: Buffer.from(createHash('sha256').update(broken.body).digest('hex')) };
+  mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...kubeletArtifacts(SERVER_VERSION, ['amd64']), broken, brokenSum, ...cniPluginsArtifact('1.5.1', 'amd64')] });
+  plane = await startControlPlane({ version: SERVER_VERSION, tokens: [{ id: TOKEN.id, secret: TOKEN.secret }] });
   [box, spare] = await Promise.all([bootBox({ rootfs, name: 'join' }), bootBox({ rootfs, name: 'refused' })]);
   for (const target of [box, spare]) {
     await installKjoin(target);
@@ -147,4 +152,34 @@ describe('kjoin join against the control-plane double (fresh Debian 12 box)', ()
     expect(ends.map((e) => [e.step, e.status])).toEqual(ends.map((e) => [e.step, 'no-change']));
     expect(ends).toHaveLength(11);
   }, 10 * MINUTE);
+
+  const upgrade = (version: string, extra: string[] = []) =>
+    box.exec([KJOIN_IN_BOX, 'upgrade', '--kubernetes-version', version, '--mirror', mirror.url, '--output', 'json', '--ready-timeout', '30', ...extra], { timeoutMs: 5 * MINUTE });
+
+  it('upgrade refuses a kubelet newer than the API server (version skew)', async () => {
+    const result = await upgrade('1.33.0');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/newer than the API server \(v1\.32\.0\)/);
+    expect((await box.exec(['/usr/local/bin/kubelet', '--version'])).stdout.trim()).toBe(`Kubernetes v${VERSION}`);
+  }, 5 * MINUTE);
+
+  it('upgrade rolls back to the previous kubelet when the new one does not come up', async () => {
+    const result = await upgrade('1.31.9');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/rolled back to v1\.31\.2/);
+    expect((await box.exec(['/usr/local/bin/kubelet', '--version'])).stdout.trim()).toBe(`Kubernetes v${VERSION}`);
+    expect((await box.exec(['systemctl', 'is-active', 'kubelet'])).stdout.trim()).toBe('active');
+  }, 5 * MINUTE);
+
+  it('upgrade swaps the kubelet (checksum verified), restarts it and waits for Ready', async () => {
+    const result = await upgrade(SERVER_VERSION);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(parseEvents(result.stdout).at(-1)?.message).toMatch(/upgraded from v1\.31\.2 to v1\.32\.0/);
+    expect((await box.exec(['/usr/local/bin/kubelet', '--version'])).stdout.trim()).toBe(`Kubernetes v${SERVER_VERSION}`);
+    const state = JSON.parse(await box.readFile('/var/lib/kjoin/state.json')) as { components: { kubelet: { version: string } } };
+    expect(state.components.kubelet.version).toBe(SERVER_VERSION);
+    const again = await upgrade(SERVER_VERSION);
+    expect(again.exitCode).toBe(0);
+    expect(parseEvents(again.stdout).at(-1)?.message).toMatch(/no change/);
+  }, 5 * MINUTE);
 });
