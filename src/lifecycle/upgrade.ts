@@ -70,8 +70,9 @@ export async function upgradeKubelet(ports: StepPorts, facts: Facts, state: Stat
   await state.save();
   try {
     ctx.reporter.progress(`restarting kubelet v${target}`);
-    const restartedAt = ports.clock.now();
     await ports.systemd.restart('kubelet.service');
+    // Taken once the restart returned (the old kubelet is gone): any later heartbeat is the new kubelet's.
+    const restartedAt = ports.clock.now();
     // Only a heartbeat from the new kubelet counts: the Node stays "Ready" for a while after a kubelet dies.
     await waitForReady(ctx, ctx.config.node.name!, restartedAt);
   } catch (error) {

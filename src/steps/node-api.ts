@@ -98,6 +98,6 @@ export async function getNode(ctx: StepContext, creds: NodeCredentials, name: st
 /** Ready, and (with `since`) reported by a kubelet heartbeat after that moment, so a stale Ready never counts. */
 export function isReady(node: NodeView, since?: Date): boolean {
   return node.conditions.some(
-    (c) => c.type === 'Ready' && c.status === 'True' && (!since || (c.lastHeartbeatTime !== undefined && Date.parse(c.lastHeartbeatTime) >= since.getTime() - 1000)),
+    (c) => c.type === 'Ready' && c.status === 'True' && (!since || (c.lastHeartbeatTime !== undefined && Date.parse(c.lastHeartbeatTime) >= since.getTime())),
   );
 }

@@ -40,7 +40,7 @@ export function isTokenExpired(token: BootstrapTokenSpec, now: Date): boolean {
   return Number.isNaN(at) || at - now.getTime() <= 0;
 }
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
@@ -50,6 +50,11 @@ export interface Credentials {
   tokens: ReadonlyMap<string, BootstrapTokenSpec>;
   adminToken: string;
   now(): Date;
+  /**
+   * Bearer tokens of another authenticator (Kosmos node secret keys, see kosmos.ts): the identity, or null
+   * when the token is not one of its own. Asked after the admin token, before bootstrap tokens.
+   */
+  authenticateToken?(token: string): Identity | null;
 }
 
 function identityFromCertificate(req: IncomingMessage): Identity | 'invalid' | null {
@@ -71,6 +76,8 @@ function identityFromCertificate(req: IncomingMessage): Identity | 'invalid' | n
 
 function identityFromToken(token: string, credentials: Credentials): Identity | 'invalid' {
   if (sameSecret(token, credentials.adminToken)) return { kind: 'admin', user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+  const other = credentials.authenticateToken?.(token);
+  if (other) return other;
   const match = TOKEN_PATTERN.exec(token);
   const spec = match ? credentials.tokens.get(match[1] as string) : undefined;
   if (!match || !spec || !sameSecret(match[2] as string, spec.secret)) return 'invalid';

@@ -7,21 +7,27 @@
  * node_secret_key answers the agent's NodeMetadata (plus ExternalNode's kube_token). Errors are Scaleway's
  * JSON bodies: {"type": "denied_authentication"|"permissions_denied"|"not_found"|"invalid_arguments", ...}.
  *
- * Assumptions, where the public code does not say:
- *   - kube_token is a bootstrap token "<id>.<secret>" that this double registers in its API server (usages
- *     authentication + signing, kubeadm's default node-token group), so the kubelet TLS-bootstraps with it
- *     like any kubeadm node. The real agent uses node_secret_key as an IAM bearer token for its own node
- *     controller; the double's API server does not accept node_secret_key.
+ * Assumptions, where the public code does not say (kept in line with SCALEWAY_API_ASSUMPTIONS in
+ * src/providers/scaleway.ts, which is what kjoin relies on):
+ *   - The kubelet authenticates to the API server with node_secret_key as its bearer token, as the agent
+ *     hands that key both to its Kubernetes client and to the kubelet. The API server here accepts a live
+ *     node_secret_key as the bootstrap identity user "system:bootstrap:kosmos-<node id>" in the groups
+ *     system:bootstrappers and system:bootstrappers:kubeadm:default-node-token, so it may create (and gets
+ *     auto-approved) kubelet client CSRs like any kubeadm bootstrap token, and nothing more.
+ *   - kube_token (the SDK's ExternalNode field) is also handed out, as a working kubeadm bootstrap token
+ *     "<id>.<secret>" with its own user system:bootstrap:<id>. kjoin ignores it; a CSR made with it is told
+ *     apart from one made with node_secret_key by its spec.username.
  *   - metadata_url is opaque to clients; here it is {url}/k8s/v1/regions/{region}/external-nodes/{id}/metadata.
  *   - kubelet_config is base64 of a JSON KubeletConfiguration fragment (JSON is YAML, so either reader works).
  *   - provider_id is "kosmos://<node id>" unless options.providerIdPrefix says otherwise.
  *   - Leave: DELETE /k8s/v1/regions/{region}/nodes/{node_id} (the SDK's DeleteNode) with the user's secret key
  *     answers the Node with status "deleting", deletes the Kubernetes Node of that name and revokes the
- *     node's kube_token and node_secret_key; the node is then gone (404).
+ *     node's node_secret_key (at the Scaleway API and the API server alike) and its kube_token; the node is
+ *     then gone (404).
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { BootstrapTokenSpec } from './auth.js';
+import { DEFAULT_NODE_TOKEN_GROUP, sameSecret, type BootstrapTokenSpec, type Identity } from './auth.js';
 import { formatTime, type ApiReply, type ApiRequest } from './api.js';
 
 export interface KosmosTaint {
@@ -59,6 +65,8 @@ export interface KosmosNodeRecord {
   createdAt: string;
   /** Id of the bootstrap token handed out as kube_token. */
   tokenId: string;
+  /** The API server user node_secret_key authenticates as (system:bootstrap:kosmos-<id>). */
+  bootstrapUser: string;
   status: 'registering' | 'ready' | 'not_ready' | 'deleted';
 }
 
@@ -116,8 +124,19 @@ export class Kosmos {
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string') return 'scw:anonymous';
     if (token === this.secretKey) return 'scw:user';
-    const node = [...this.nodesById.values()].find((n) => n.secretKey === token && n.status !== 'deleted');
+    const node = this.findLiveNode(token);
     return node ? `scw:node:${node.id}` : 'scw:invalid';
+  }
+
+  private findLiveNode(secretKey: string): StoredNode | undefined {
+    return [...this.nodesById.values()].find((n) => n.status !== 'deleted' && sameSecret(n.secretKey, secretKey));
+  }
+
+  /** The API server side of node_secret_key: a bootstrap identity for a live node, else null (not ours). */
+  authenticateNodeKey(token: string): Identity | null {
+    const node = this.findLiveNode(token);
+    if (!node) return null;
+    return { kind: 'bootstrap', user: node.bootstrapUser, groups: ['system:bootstrappers', DEFAULT_NODE_TOKEN_GROUP, 'system:authenticated'] };
   }
 
   handle(req: ApiRequest): ApiReply {
@@ -169,6 +188,7 @@ export class Kosmos {
       externalIp: this.options.externalIp ?? req.remoteAddress,
       createdAt: new Date().toISOString(),
       tokenId: token.id,
+      bootstrapUser: `system:bootstrap:kosmos-${id}`,
       status: 'registering',
       secretKey: randomUUID(),
       kubeToken: `${token.id}.${token.secret}`,

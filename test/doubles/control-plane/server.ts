@@ -45,7 +45,10 @@ export interface RequestRecord {
   method: string;
   /** Path without the query string. */
   path: string;
-  /** The user the request authenticated as (system:anonymous, system:bootstrap:<id>, system:node:<name>, scw:user, ...). */
+  /**
+   * The user the request authenticated as (system:anonymous, system:bootstrap:<id>, system:node:<name>, scw:user,
+   * scw:node:<id>; a Kosmos node_secret_key at the API server is system:bootstrap:kosmos-<node id>).
+   */
   identity: string;
   status: number;
 }
@@ -113,7 +116,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const adminCertPem = issueCertificate(ca, { subject: [['O', 'system:masters'], ['CN', 'kubernetes-admin']], publicKey: admin.publicKey, purpose: 'client', validitySeconds: 365 * 86_400 });
   const adminToken = randomBytes(24).toString('hex');
   const tokens = new Map<string, BootstrapTokenSpec>((options.tokens ?? []).map((t) => [t.id, t]));
-  const credentials: Credentials = { tokens, adminToken, now: () => new Date() };
+  let kosmos: Kosmos | undefined;
+  const credentials: Credentials = { tokens, adminToken, now: () => new Date(), authenticateToken: (token) => kosmos?.authenticateNodeKey(token) ?? null };
   let resourceVersion = 1000;
   const nextVersion = () => String(++resourceVersion);
   const nodes = new NodeStore(nextVersion);
@@ -123,7 +127,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const requests: RequestRecord[] = [];
   let failTimes = 0;
   let url = '';
-  let kosmos: Kosmos | undefined;
 
   function clusterInfo(): JsonObject {
     const kubeconfig = renderClusterInfoKubeconfig(url, ca.certPem);
