@@ -5,8 +5,7 @@
 // The bar from the old multicloud-init.sh on the same kind of box: about 31 s, 23 s of it apt prerequisites.
 import { cniPluginsArtifact, kubeletArtifacts, startMirror } from '../test/doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from '../test/e2e/box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, summarisePhases } from '../test/e2e/kjoin-in-box.js';
-import { writeFileSync } from 'node:fs';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, prepareHostSysctls, summarisePhases } from '../test/e2e/kjoin-in-box.js';
 
 const VERSION = '1.31.2';
 const PACKAGES = ['conntrack', 'iptables', 'socat', 'ethtool', 'ebtables', 'kmod', 'procps', 'ca-certificates', 'wireguard-tools', 'containerd'];
@@ -25,9 +24,7 @@ if (process.getuid?.() !== 0) {
   console.error('bench: run it as root (boxes need systemd-nspawn)');
   process.exit(1);
 }
-for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding']) {
-  writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
-}
+await prepareHostSysctls();
 const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
 const mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
 const boxes: Box[] = [];

@@ -3,13 +3,11 @@
 // a local mirror double, copies the built kjoin in and runs `kjoin join` there twice: the first run installs
 // everything up to a kubelet-ready node, the second reports "no change". Registration is not part of it yet.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror } from '../test/doubles/mirror/server.js';
 import { bootBox, ensureRootfs } from '../test/e2e/box/index.js';
-import { installKjoin, KJOIN_IN_BOX } from '../test/e2e/kjoin-in-box.js';
+import { installKjoin, KJOIN_IN_BOX, prepareHostSysctls } from '../test/e2e/kjoin-in-box.js';
 
 const VERSION = '1.31.2';
-const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'];
 
 function say(text: string): void {
   process.stdout.write(`\x1b[1mdemo:\x1b[0m ${text}\n`);
@@ -27,8 +25,7 @@ const box = await bootBox({ rootfs, name: 'demo' });
 const mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
 let code = 1;
 try {
-  // The box shares this host's network namespace, where /proc/sys/net is set for it.
-  for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  await prepareHostSysctls();
   await installKjoin(box);
   const args = ['join', '--output', 'plain', '--mirror', mirror.url, '--kubernetes-version', VERSION, '--label', 'provider=demo', '--skip-phases', 'network,register,start,verify'];
   for (const round of ['first run: a fresh VM becomes a kubelet-ready node', 'second run: nothing left to do']) {

@@ -1,28 +1,16 @@
-import type { ResolvedConfig, Secrets, Taint } from '../config/types.js';
+import type { ResolvedConfig, Taint } from '../config/types.js';
 import { checkNodeLabels } from '../config/node-restriction.js';
 import { KjoinError } from '../errors.js';
 import type { Facts } from '../facts/types.js';
-import type { Clock } from '../io/clock.js';
-import type { FileSystem } from '../io/fs.js';
-import type { Http } from '../io/http.js';
 import type { Reporter } from '../progress/events.js';
 import { providerFor } from '../providers/index.js';
-import type { ClusterDiscovery } from '../providers/types.js';
+import type { ClusterDiscovery, ProviderContext } from '../providers/types.js';
 
 /**
  * Asks the control plane, read-only and before anything on the host changes, everything the join needs: a
  * refused credential or CA pin ends the run here (exit 4) with nothing written.
  */
-export async function discoverCluster(options: {
-  config: ResolvedConfig;
-  secrets: Secrets;
-  facts: Facts;
-  http: Http;
-  fs: FileSystem;
-  clock: Clock;
-  reporter: Reporter;
-  signal: AbortSignal;
-}): Promise<ClusterDiscovery> {
+export async function discoverCluster(options: Omit<ProviderContext, 'progress'> & { reporter: Reporter }): Promise<ClusterDiscovery> {
   const provider = providerFor(options.config.controlPlane.provider);
   const progress = (message: string) => options.reporter.emit({ type: 'log', phase: 'preflight', step: 'discover', message });
   progress(`asking the ${provider.name} control plane for the cluster's CA, version and node settings`);

@@ -138,3 +138,12 @@ function hintFor(info: AttemptFailureInfo, host: string): string {
       return 'run again; if it persists, check the network path to the server';
   }
 }
+
+/** A 2xx body that must be JSON; anything else is a one-line error naming the URL. */
+export function parseJsonBody<T>(url: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new HttpRequestError('GET', url, { kind: 'other', detail: 'the response is not valid JSON', retryable: false }, 1);
+  }
+}

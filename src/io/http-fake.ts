@@ -7,7 +7,7 @@ import {
   normalizeSha256,
   parseSha256File,
 } from './http-checksum.js';
-import { HttpRequestError, type AttemptFailureInfo } from './http-errors.js';
+import { HttpRequestError, parseJsonBody, type AttemptFailureInfo } from './http-errors.js';
 import type { DownloadOptions, DownloadResult, GetOptions, Http, HttpMethod, HttpResponse, RequestOptions } from './http.js';
 
 /** One scripted answer: a response, or a network failure by its Node code (ECONNREFUSED, ECONNRESET...). */
@@ -79,12 +79,7 @@ export class FakeHttp implements Http {
   }
 
   async getJson<T = unknown>(options: GetOptions): Promise<T> {
-    const text = await this.getText(options);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new HttpRequestError('GET', options.url, { kind: 'other', detail: 'the response is not valid JSON', retryable: false }, 1);
-    }
+    return parseJsonBody<T>(options.url, await this.getText(options));
   }
 
   async request(options: RequestOptions): Promise<HttpResponse> {

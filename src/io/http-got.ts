@@ -23,7 +23,7 @@ import {
   type HostPathResolver,
   type WrittenTemp,
 } from './http-download.js';
-import { AttemptFailure, HttpRequestError, type AttemptFailureInfo } from './http-errors.js';
+import { AttemptFailure, HttpRequestError, parseJsonBody, type AttemptFailureInfo } from './http-errors.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, runWithRetries, type Outcome, type RetryDecision, type RetryPolicy } from './http-retry.js';
 import type { DownloadOptions, DownloadResult, GetOptions, Http, HttpMethod, HttpResponse, RequestOptions } from './http.js';
 import { VERSION } from '../version.js';
@@ -127,12 +127,7 @@ export class GotHttp implements Http {
   }
 
   async getJson<T = unknown>(options: GetOptions): Promise<T> {
-    const text = await this.getText(options);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new HttpRequestError('GET', options.url, { kind: 'other', detail: 'the response is not valid JSON', retryable: false }, 1);
-    }
+    return parseJsonBody<T>(options.url, await this.getText(options));
   }
 
   async request(options: RequestOptions): Promise<HttpResponse> {

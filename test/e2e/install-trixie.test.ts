@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents } from './kjoin-in-box.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, prepareHostSysctls } from './kjoin-in-box.js';
 
 /** The install path on Debian 13 (trixie): a fresh join to kubelet-ready, then a re-run that changes nothing. */
 
@@ -12,9 +11,7 @@ let box: Box;
 let mirror: Mirror;
 
 beforeAll(async () => {
-  for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding']) {
-    writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
-  }
+  await prepareHostSysctls();
   const rootfs = await ensureRootfs({ suite: 'trixie', arch: 'amd64' });
   box = await bootBox({ rootfs, name: 'trixie' });
   mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });

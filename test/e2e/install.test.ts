@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cniPluginsArtifact, kubeletArtifacts, sha256Hex, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { buildKubeletDouble } from '../doubles/kubelet/build.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, summarisePhases } from './kjoin-in-box.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, summarisePhases, prepareHostSysctls } from './kjoin-in-box.js';
 
 /**
  * The install path on a freshly booted Debian 12 box: packages from Debian, kubelet and CNI plugins from a local
@@ -16,8 +15,6 @@ const CNI_VERSION = '1.5.1';
 const KUBELET_PATH = `/dl.k8s.io/release/v${VERSION}/bin/linux/amd64/kubelet`;
 const NEXT_VERSION = '1.32.0';
 const NEXT_KUBELET_PATH = `/dl.k8s.io/release/v${NEXT_VERSION}/bin/linux/amd64/kubelet`;
-// The box shares the host's network namespace: these must already be on for the kernel step to set nothing.
-const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
 
 let box: Box;
 let mirror: Mirror;
@@ -36,7 +33,7 @@ async function listDir(path: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  await prepareHostSysctls();
   const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
   box = await bootBox({ rootfs, name: 'install' });
   mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...kubeletArtifacts(NEXT_VERSION, ['amd64']), ...cniPluginsArtifact(CNI_VERSION, 'amd64')] });

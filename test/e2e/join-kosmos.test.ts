@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent } from './kjoin-in-box.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
 
 /**
  * The Kosmos join (--provider scaleway) on a freshly booted Debian 12 box: the control-plane double fronts
@@ -21,7 +20,6 @@ const REGION = 'fr-par';
 const SCW_SECRET_KEY = randomUUID();
 const POOL_LABELS = { 'k8s.scaleway.com/pool-name': 'edge', 'k8s.scaleway.com/external-node': 'true', 'topology.kubernetes.io/region': REGION };
 const POOL_TAINT = { key: 'k8s.scaleway.com/external', value: 'true', effect: 'NoSchedule' } as const;
-const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
 // The double's serving certificate comes from its private CA. A real Scaleway API (api.scaleway.com) has a
 // publicly trusted certificate, so this is the test's only addition to kjoin's environment.
 const DOUBLE_CA_IN_BOX = '/usr/local/share/ca-certificates/kosmos-double.crt';
@@ -51,7 +49,7 @@ async function expectNoLeak(target: Box, secret: string, outputs: string[], excl
 }
 
 beforeAll(async () => {
-  for (const key of HOST_SYSCTLS) writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  await prepareHostSysctls();
   const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
   mirror = await startMirror({ artifacts: [...kubeletArtifacts(VERSION, ['amd64']), ...cniPluginsArtifact('1.5.1', 'amd64')] });
   plane = await startControlPlane({

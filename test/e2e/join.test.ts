@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent } from './kjoin-in-box.js';
+import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
 
 /**
  * The whole join on a freshly booted Debian 12 box against the strict control-plane double: kubeadm discovery
@@ -18,7 +18,6 @@ const VERSION = '1.31.2';
 const SERVER_VERSION = '1.32.0';
 const TOKEN = { id: 'k7j2q9', secret: 'x4m8n2b6v1c5z3l0' };
 const WRONG = { id: 'k7j2q9', secret: 'aaaaaaaaaaaaaaaa' };
-const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding'];
 
 let mirror: Mirror;
 let plane: ControlPlane;
@@ -70,7 +69,7 @@ async function expectNoLeak(target: Box, secret: string, outputs: string[]): Pro
 }
 
 beforeAll(async () => {
-  for (const key of HOST_SYSCTLS) (await import('node:fs')).writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  await prepareHostSysctls();
   const rootfs = await ensureRootfs({ suite: 'bookworm', arch: 'amd64' });
   const broken = { path: 'dl.k8s.io/release/v1.31.9/bin/linux/amd64/kubelet', body: Buffer.from('#!/bin/sh\necho "kubelet 1.31.9 double: crashes on start" >&2\nexit 1\n') };
   const brokenSum = { path: `${broken.path}.sha256`, body: Buffer.from(createHash('sha256').update(broken.body).digest('hex')) };

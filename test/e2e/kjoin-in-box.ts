@@ -8,6 +8,17 @@ import type { Box } from './box/index.js';
  */
 export const KJOIN_IN_BOX = '/usr/local/sbin/kjoin';
 
+/**
+ * Boxes share the host's network namespace, so its /proc/sys/net is theirs: the forwarding and bridge-netfilter
+ * values kjoin's kernel step wants are set here, on the host, where /proc/sys is writable.
+ */
+export async function prepareHostSysctls(): Promise<void> {
+  const { writeFileSync } = await import('node:fs');
+  for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding']) {
+    writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
+  }
+}
+
 export async function installKjoin(box: Box): Promise<void> {
   await box.copyIn(process.execPath, '/usr/local/bin/node', 0o755);
   await box.copyIn(resolve(import.meta.dirname, '../../dist/kjoin.js'), '/usr/local/lib/kjoin/kjoin.js', 0o644);
