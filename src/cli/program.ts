@@ -7,7 +7,13 @@ import type { CommandEnv } from './command-env.js';
 import { registerFacts } from './facts.js';
 import { registerJoin } from './join.js';
 import { registerKeys } from './keys.js';
+import { registerLeave } from './leave.js';
+import { registerReset } from './reset.js';
 import { registerUpgrade } from './upgrade.js';
+import { registerStatus } from './status.js';
+import { registerDebug } from './debug.js';
+import { registerCloudInit } from './cloud-init.js';
+import { registerCompletion } from './completion.js';
 import { registerPreflight } from './preflight.js';
 
 export const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
@@ -34,6 +40,12 @@ export function buildProgram(env: CommandEnv): Command {
   registerJoin(program, env);
   registerKeys(program, env);
   registerUpgrade(program, env);
+  registerLeave(program, env);
+  registerReset(program, env);
+  registerStatus(program, env);
+  registerDebug(program, env);
+  registerCloudInit(program, env);
+  registerCompletion(program, env);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -46,8 +46,8 @@ export interface ResetPlan {
   restore: RestoreAction[];
   /** fstab: the swap lines kjoin commented out come back; the rest of the file (and later edits) stay. */
   restoreFstab: PathAction[];
-  /** Backup copies to drop once their original is back in place. */
-  removeBackups: PathAction[];
+  /** Backup copies to drop once their original (a recorded path) is back in place. */
+  removeBackups: Array<PathAction & { original: string }>;
   unmask: string[];
   kept: KeptPath[];
   /** Files kjoin's run produced without recording them (the kubelet wrote them): reported, never touched. */
@@ -153,7 +153,7 @@ async function planComponentFiles(input: PlanInput, id: string, plan: ResetPlan)
     if (backup && (await fs.exists(backup.backup))) {
       const unsafeBackup = explainUnsafePath(backup.backup, mountPoints);
       if (unsafeBackup) keep(backup.backup, unsafeBackup, true);
-      else plan.removeBackups.push({ component: id, path: backup.backup });
+      else plan.removeBackups.push({ component: id, path: backup.backup, original: file });
     }
   }
 }

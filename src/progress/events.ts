@@ -1,4 +1,4 @@
-import type { Phase } from '../engine/phases.js';
+import type { EventPhase } from '../engine/phases.js';
 
 /** Every event carries a type; step events carry the step id and phase. */
 export type EventType =
@@ -28,7 +28,7 @@ export interface KjoinEvent {
   ts: string;
   type: EventType;
   step?: string;
-  phase?: Phase;
+  phase?: EventPhase;
   status?: EventStatus;
   durationMs?: number;
   message: string;

@@ -181,4 +181,46 @@ describe('kjoin join against the control-plane double (fresh Debian 12 box)', ()
     expect(again.exitCode).toBe(0);
     expect(parseEvents(again.stdout).at(-1)?.message).toMatch(/no change/);
   }, 5 * MINUTE);
+
+  it('status reports the joined node, its versions, services and Ready condition', async () => {
+    const result = await box.exec([KJOIN_IN_BOX, 'status', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as {
+      joined: boolean;
+      versions: { kubelet: string | null };
+      services: Array<{ unit: string; active: boolean | string }>;
+      node: { name: string; api: { ready?: { status: string } } };
+      lastRun: { result: string } | null;
+    };
+    expect(status.joined).toBe(true);
+    expect(status.versions.kubelet).toBe(SERVER_VERSION);
+    expect(status.node.name).toBe((await box.exec(['hostname'])).stdout.trim());
+    expect(status.node.api.ready?.status).toBe('True');
+    expect(status.lastRun?.result).toBe('ok');
+    expect(result.stdout).not.toContain(TOKEN.secret);
+  }, 5 * MINUTE);
+
+  it('leave deletes the Node and resets the host, keeping a bind mount under /var/lib/kubelet intact', async () => {
+    const name = (await box.exec(['hostname'])).stdout.trim();
+    const mount = await box.exec(['sh', '-c', 'mkdir -p /srv/volume /var/lib/kubelet/pods/p1/volumes/v && echo keep-me > /srv/volume/data && mount --bind /srv/volume /var/lib/kubelet/pods/p1/volumes/v']);
+    expect(mount.exitCode, mount.stderr).toBe(0);
+    const state = JSON.parse(await box.readFile('/var/lib/kjoin/state.json')) as { components: Record<string, { files: Array<{ path: string }>; backups: Array<{ path: string }> }> };
+    const recorded = Object.values(state.components).flatMap((c) => c.files.map((f) => f.path));
+    // Files kjoin replaced (Debian's own /etc/containerd/config.toml) come back as they were, not removed.
+    const restored = Object.values(state.components).flatMap((c) => c.backups.map((b) => b.path));
+    expect(recorded.length).toBeGreaterThan(10);
+
+    const result = await box.exec([KJOIN_IN_BOX, 'leave', '--output', 'json'], { timeoutMs: 5 * MINUTE });
+    expect(result.exitCode, result.stderr + result.stdout.slice(-2000)).toBe(0);
+    expect(plane.node(name)).toBeUndefined();
+    const left = await box.exec(['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && echo "$f"; done; true', 'left', ...recorded]);
+    // The WireGuard key is kept unless --remove-wireguard-key (Kilo may still need it).
+    expect(left.stdout.trim().split('\n').filter(Boolean).sort()).toEqual([...restored, '/var/lib/kilo/key'].sort());
+    for (const path of restored) expect(await box.readFile(path)).not.toMatch(/Managed by kjoin/);
+    expect((await box.exec(['test', '-e', '/var/lib/kjoin/state.json'])).exitCode).toBe(1);
+    expect(await box.readFile('/var/lib/kubelet/pods/p1/volumes/v/data')).toBe('keep-me\n');
+    expect((await box.exec(['systemctl', 'is-active', 'kubelet'])).stdout.trim()).not.toBe('active');
+    await box.exec(['umount', '/var/lib/kubelet/pods/p1/volumes/v']);
+  }, 10 * MINUTE);
 });
+
