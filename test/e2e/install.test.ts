@@ -66,9 +66,9 @@ describe('kjoin join on a fresh Debian 12 box (install phases)', () => {
     while (!mirror.requests.includes(KUBELET_PATH) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(mirror.requests).toContain(KUBELET_PATH);
     await new Promise((r) => setTimeout(r, 500)); // the first bytes are on their way into the temp file
-    await box.exec(['pkill', '-KILL', '-f', '/usr/local/lib/kjoin/kjoin.js']);
+    await box.exec(['pkill', '-KILL', '-x', 'kjoin']);
     const killed = await running;
-    expect(killed.exitCode).not.toBe(0);
+    expect(killed.exitCode).toBe(137); // 128 + SIGKILL: killed mid-download, not failed on its own
     mirror.setFault(KUBELET_PATH, null);
     expect((await box.exec(['test', '-e', '/usr/local/bin/kubelet'])).exitCode).toBe(1);
 
@@ -135,7 +135,7 @@ describe('kjoin join on a fresh Debian 12 box (install phases)', () => {
     while (!mirror.requests.includes(NEXT_KUBELET_PATH) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(mirror.requests).toContain(NEXT_KUBELET_PATH);
     await new Promise((r) => setTimeout(r, 500));
-    await box.exec(['pkill', '-TERM', '-f', '/usr/local/lib/kjoin/kjoin.js']);
+    await box.exec(['pkill', '-TERM', '-x', 'kjoin']);
     const result = await running;
     mirror.setFault(NEXT_KUBELET_PATH, null);
     expect(result.exitCode, result.stderr).toBe(130);

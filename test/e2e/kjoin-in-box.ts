@@ -1,12 +1,17 @@
-import { resolve } from 'node:path';
-import { RUNTIME_NODE_FLAGS } from '../../src/runtime-flags.js';
+import { AMD64_BINARY, ensureBinaries } from '../support/binaries.js';
 import type { Box } from './box/index.js';
 
 /**
- * Puts the built kjoin into a box: until the single-binary release lands, kjoin runs on the host's own node
- * binary, copied in as /usr/local/bin/node (which also runs the kubelet double, a node script).
+ * Puts kjoin into a box the way an operator would: the amd64 single binary, no Node needed. The host's node is
+ * copied in as well, but only because the kubelet double (a node script) needs one.
  */
 export const KJOIN_IN_BOX = '/usr/local/sbin/kjoin';
+
+export async function installKjoin(box: Box): Promise<void> {
+  await ensureBinaries();
+  await box.copyIn(AMD64_BINARY, KJOIN_IN_BOX, 0o755);
+  await box.copyIn(process.execPath, '/usr/local/bin/node', 0o755);
+}
 
 /**
  * Boxes share the host's network namespace, so its /proc/sys/net is theirs: the forwarding and bridge-netfilter
@@ -17,16 +22,6 @@ export async function prepareHostSysctls(): Promise<void> {
   for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv6.conf.all.forwarding']) {
     writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, '1');
   }
-}
-
-export async function installKjoin(box: Box): Promise<void> {
-  await box.copyIn(process.execPath, '/usr/local/bin/node', 0o755);
-  await box.copyIn(resolve(import.meta.dirname, '../../dist/kjoin.js'), '/usr/local/lib/kjoin/kjoin.js', 0o644);
-  const wrapper = `${resolve(import.meta.dirname, '../../.cache')}/kjoin-wrapper.sh`;
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  mkdirSync(resolve(wrapper, '..'), { recursive: true });
-  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/local/bin/node ${RUNTIME_NODE_FLAGS.join(' ')} /usr/local/lib/kjoin/kjoin.js "$@"\n`);
-  await box.copyIn(wrapper, KJOIN_IN_BOX, 0o755);
 }
 
 export interface JoinEvent {

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBinaries } from '../support/binaries.js';
 
 /**
  * The single binaries (npm run build:binaries) run on a host with no Node: kjoin-linux-amd64 natively, and
@@ -36,13 +37,6 @@ function findQemuArm64(): { qemu: string | null; missing: string[] } {
 const arm64 = findQemuArm64();
 if (arm64.missing.length > 0 && process.env.CI) throw new Error(`binaries test needs ${arm64.missing.join(', ')} in CI to run the arm64 binary`);
 const arm64Title = arm64.missing.length === 0 ? 'kjoin-linux-arm64 under qemu' : `kjoin-linux-arm64 under qemu (skipped: needs ${arm64.missing.join(', ')})`;
-
-function binariesAreStale(): boolean {
-  const paths = [...ARTEFACTS, 'SHA256SUMS'].map((name) => join(DIST, name));
-  if (!paths.every((path) => existsSync(path))) return true;
-  const bundle = join(DIST, 'kjoin.js');
-  return existsSync(bundle) && statSync(BINARY.amd64).mtimeMs < statSync(bundle).mtimeMs;
-}
 
 interface Run {
   code: number | null;
@@ -120,11 +114,7 @@ let noNodePath = '';
 let noNodeNoUnamePath = '';
 
 beforeAll(async () => {
-  if (binariesAreStale()) {
-    const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const build = await run([process.execPath, tsx, join(ROOT, 'scripts', 'build-binaries.ts')], { ...process.env } as Record<string, string>);
-    if (build.code !== 0) throw new Error(`npm run build:binaries failed:\n${build.stdout}${build.stderr}`);
-  }
+  await ensureBinaries();
   work = mkdtempSync(join(tmpdir(), 'kjoin-binaries-'));
   noNodePath = makeBinDir(join(work, 'bin'), []);
   // Without uname, kjoin's arch facts come from the running Node's process.arch: the binary's own architecture,
