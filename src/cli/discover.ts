@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ResolvedConfig, Taint } from '../config/types.js';
 import { checkNodeLabels } from '../config/node-restriction.js';
 import { KjoinError } from '../errors.js';
@@ -15,6 +16,8 @@ export async function discoverCluster(options: Omit<ProviderContext, 'progress'>
   const progress = (message: string) => options.reporter.emit({ type: 'log', phase: 'preflight', step: 'discover', message });
   progress(`asking the ${provider.name} control plane for the cluster's CA, version and node settings`);
   const discovery = await provider.discover({ ...options, progress });
+  const echoUrl = options.config.wireguard.publicIpEchoUrl;
+  if (!discovery.externalIp && echoUrl) discovery.externalIp = await readPublicIp(options, echoUrl);
   options.reporter.emit({
     type: 'check',
     phase: 'preflight',
@@ -23,6 +26,15 @@ export async function discoverCluster(options: Omit<ProviderContext, 'progress'>
     message: `cluster at ${discovery.server}, Kubernetes v${discovery.kubernetesVersion}${discovery.nodeName ? `, node name ${discovery.nodeName}` : ''}`,
   });
   return discovery;
+}
+
+/** The address the outside sees this host connect from, as an echo service reports it (TLS verified). */
+async function readPublicIp(options: Pick<ProviderContext, 'http' | 'signal'>, url: string): Promise<string> {
+  const text = (await options.http.getText({ url, signal: options.signal, timeoutMs: 10_000 })).trim();
+  if (isIP(text) === 0) {
+    throw new KjoinError('config', `${url} did not answer with an IP address`, { hint: 'point --public-ip-echo-url at a service that returns the caller\'s IP as plain text' });
+  }
+  return text;
 }
 
 function compareVersions(a: string, b: string): number {

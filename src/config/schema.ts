@@ -74,6 +74,8 @@ export const specSchema = z.strictObject({
     .strictObject({
       /** Replace the node's WireGuard key (/var/lib/kilo/key) on this run; peers must learn the new public key. */
       rotateKey: z.boolean().default(false),
+      /** An https URL answering with the caller's public IP as text, to tell NAT apart when the control plane does not say. */
+      publicIpEchoUrl: httpsUrl.optional(),
     })
     .default({ rotateKey: false }),
   skipPhases: z.array(z.enum(PHASES)).default([]),

@@ -1,5 +1,6 @@
 import type { Exec } from '../io/exec.js';
 import type { FileSystem } from '../io/fs.js';
+import { classifyNat } from '../wireguard/nat.js';
 import { detectAddresses } from './addresses.js';
 import { detectArch } from './arch.js';
 import { detectCgroupVersion, detectInitSystem } from './cgroup-init.js';
@@ -39,6 +40,7 @@ export async function detectFacts(ports: DetectPorts, options: DetectOptions = {
     resourcesPromise.then((r) => detectWireguard(fs, exec, r.kernel)),
   ]);
   const os = classifyOs(osFields);
+  const addresses = detectAddresses();
   return {
     os,
     packageManager: detectPackageManager(os),
@@ -51,7 +53,8 @@ export async function detectFacts(ports: DetectPorts, options: DetectOptions = {
     cgroup: { version: cgroupVersion },
     initSystem,
     cloud,
-    addresses: detectAddresses(),
+    addresses,
+    nat: classifyNat(addresses),
     wireguard,
     apparmor,
     hostname: resources.hostname,

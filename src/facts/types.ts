@@ -53,6 +53,11 @@ export interface Facts {
   initSystem: 'systemd' | 'other';
   cloud: { provider: CloudProvider | null; vendor: string | null; product: string | null };
   addresses: AddressFact[];
+  /**
+   * Reachability from the addresses alone: 'public' when an interface holds a public address, else 'nat'. join
+   * refines it to 'one-to-one-nat' with the address the control plane (Kosmos external_ip) or an echo URL sees.
+   */
+  nat: 'public' | 'one-to-one-nat' | 'nat';
   wireguard: { kernel: boolean; userspace: boolean };
   apparmor: { enabled: boolean; parser: boolean };
   hostname: string;

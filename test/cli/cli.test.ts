@@ -45,7 +45,7 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);
     expect(help.stdout).toMatch(/Exit codes:/);
-    for (const command of ['facts', 'preflight', 'join']) {
+    for (const command of ['facts', 'preflight', 'join', 'status', 'upgrade', 'leave', 'reset', 'debug', 'cloud-init', 'completion', 'keys']) {
       const sub = await runCli([command, '--help']);
       expect(sub.code, command).toBe(0);
       expect(sub.stdout, command).toMatch(/Examples:\n {2}.*kjoin /);
@@ -71,6 +71,7 @@ describe('kjoin CLI (built dist/kjoin.js)', () => {
       expect(['systemd', 'other']).toContain(facts.initSystem);
       expect(facts.cloud).toHaveProperty('provider');
       expect(facts.addresses).toBeInstanceOf(Array);
+      expect(facts.nat).toBe(facts.addresses.some((a: { scope: string }) => a.scope === 'public') ? 'public' : 'nat');
       expect(typeof facts.wireguard.kernel).toBe('boolean');
       expect(typeof facts.wireguard.userspace).toBe('boolean');
       expect(typeof facts.apparmor.enabled).toBe('boolean');

@@ -165,4 +165,22 @@ describe('discoverCluster', () => {
     expect(events.some((e) => e.type === 'check')).toBe(false);
     expect(fs.writes).toEqual([]);
   });
+
+  it('asks the echo URL for the public address when the provider does not report one, TLS verified', async () => {
+    const { options } = await setUp(200);
+    const echo = 'https://echo.example.net/ip';
+    options.config = { ...options.config, wireguard: { ...options.config.wireguard, publicIpEchoUrl: echo } };
+    options.http.reply(echo, { body: '203.0.113.7\n' });
+    expect((await discoverCluster(options)).externalIp).toBe('203.0.113.7');
+    expect(options.http.calls.find((c) => c.url === echo)?.ca).toBeUndefined(); // system roots: a public service
+  });
+
+  it('refuses an echo answer that is not an address', async () => {
+    const { options } = await setUp(200);
+    const echo = 'https://echo.example.net/ip';
+    options.config = { ...options.config, wireguard: { ...options.config.wireguard, publicIpEchoUrl: echo } };
+    options.http.reply(echo, { body: '<html>hello</html>' });
+    await expect(discoverCluster(options)).rejects.toMatchObject({ code: 'config', message: `${echo} did not answer with an IP address` });
+  });
 });
+

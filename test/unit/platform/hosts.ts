@@ -42,6 +42,7 @@ export function makeFacts(osFacts: OsFacts, packageManager: PackageManager | nul
     initSystem: 'systemd',
     cloud: { provider: null, vendor: null, product: null },
     addresses: [],
+    nat: 'nat',
     wireguard: { kernel: true, userspace: false },
     apparmor: { enabled: false, parser: false },
     hostname: 'node-1',

@@ -33,6 +33,7 @@ export function makeFacts(overrides: Partial<Facts> = {}): Facts {
     initSystem: 'systemd',
     cloud: { provider: null, vendor: null, product: null },
     addresses: [],
+    nat: 'nat',
     wireguard: { kernel: true, userspace: false },
     apparmor: { enabled: true, parser: true },
     hostname: 'worker-1',

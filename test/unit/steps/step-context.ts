@@ -48,6 +48,7 @@ export function makeDebianFacts(overrides: Partial<Facts> = {}): Facts {
     initSystem: 'systemd',
     cloud: { provider: null, vendor: null, product: null },
     addresses: [{ interface: 'eth0', family: 'ipv4', address: '10.0.0.12', scope: 'private' }],
+    nat: 'nat',
     wireguard: { kernel: true, userspace: false },
     apparmor: { enabled: true, parser: true },
     hostname: 'worker-1',
