@@ -1,4 +1,5 @@
 import { fail, formatBytes, ok, warn, type PreflightCheck } from './types.js';
+import { parseProcSwaps } from '../steps/swap.js';
 
 const GiB = 1024 ** 3;
 
@@ -63,20 +64,11 @@ export const checkDisk: PreflightCheck = {
   },
 };
 
-/** Active swap devices from /proc/swaps (a header line, then one line per device). */
-export function parseSwaps(text: string): string[] {
-  return text
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/)[0] ?? '')
-    .filter((device) => device !== '');
-}
-
 export const checkSwap: PreflightCheck = {
   id: 'swap',
   title: 'swap',
   async run({ facts, ports }) {
-    const devices = parseSwaps((await ports.fs.readTextOrNull('/proc/swaps')) ?? '');
+    const devices = parseProcSwaps((await ports.fs.readTextOrNull('/proc/swaps')) ?? '');
     if (facts.swapBytes <= 0 && devices.length === 0) return ok('swap is off');
     const details = [facts.swapBytes > 0 ? formatBytes(facts.swapBytes) : null, ...devices].filter(Boolean).join(', ');
     return warn(

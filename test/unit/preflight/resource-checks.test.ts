@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkCpus, checkDisk, checkMemory, checkSwap, parseSwaps } from '../../../src/preflight/resource-checks.js';
+import { checkCpus, checkDisk, checkMemory, checkSwap } from '../../../src/preflight/resource-checks.js';
+import { parseProcSwaps as parseSwaps } from '../../../src/steps/swap.js';
 import { GiB, makeContext } from './context.js';
 
 // MemTotal as the kernel reports it on typical cloud VMs (kernel and firmware reservations already taken out).
