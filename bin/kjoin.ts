@@ -1,11 +1,16 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --lite-mode --no-expose-wasm --v8-pool-size=1
 import { CommanderError } from 'commander';
-import { createCommandEnv } from '../src/cli/command-env.js';
 import { printError } from '../src/cli/print-error.js';
-import { buildProgram, commanderExitCode } from '../src/cli/program.js';
+import { VERSION } from '../src/version.js';
 
 /** The entry point: builds the program, owns the only catch, and is the only place that sets the exit code. */
 async function main(): Promise<number> {
+  // `kjoin --version` answers before the commands (and their config, HTTP and YAML stacks) are loaded.
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130); // a second Ctrl-C means now
@@ -15,6 +20,10 @@ async function main(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  const [{ createCommandEnv }, { buildProgram, commanderExitCode }] = await Promise.all([
+    import('../src/cli/command-env.js'),
+    import('../src/cli/program.js'),
+  ]);
   const env = createCommandEnv({
     stdout: process.stdout,
     stderr: process.stderr,
