@@ -2,9 +2,11 @@ import { emptyPlan, type Step, type StepContext } from '../engine/step.js';
 import { describeError, isKjoinError, KjoinError } from '../errors.js';
 import { PATHS } from '../render/paths.js';
 import { classifyNat, kiloAnnotations, selectEndpointAddress, type NatKind } from '../wireguard/nat.js';
+import { SECRET_HASH } from './managed-files.js';
 import { getNode, isReady, readNodeCredentials, requestAsNode, type NodeView } from './node-api.js';
 
 const POLL_MS = 2_000;
+const KUBELET_PKI_DIR = '/var/lib/kubelet/pki';
 
 function nodeName(ctx: StepContext): string {
   return ctx.config.node.name ?? ctx.facts.hostname;
@@ -107,6 +109,11 @@ export const waitReadyStep: Step = {
     }
     // The bootstrap token is spent: kubeadm removes this file after the TLS bootstrap too.
     await ctx.ports.fs.remove(PATHS.bootstrapKubeconfig);
+    // The credentials the kubelet wrote for itself are kjoin's doing too: recorded (by path only) so that
+    // reset removes them and a later join starts clean.
+    const pki = (await ctx.ports.fs.readdir(KUBELET_PKI_DIR)).map((name) => `${KUBELET_PKI_DIR}/${name}`);
+    const credentials = [PATHS.kubeletKubeconfig, ...pki].map((path) => ({ path, sha256: SECRET_HASH, mode: 0o600 }));
+    ctx.state.recordComponent('wait-ready', { files: credentials }, ctx.ports.clock.now());
     return { message: `node ${name} is Ready (${natOf(ctx)}${wanted['kilo.squat.ai/force-endpoint'] ? `, endpoint ${wanted['kilo.squat.ai/force-endpoint']}` : ''})` };
   },
 };

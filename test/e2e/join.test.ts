@@ -221,6 +221,13 @@ describe('kjoin join against the control-plane double (fresh Debian 12 box)', ()
     expect(await box.readFile('/var/lib/kubelet/pods/p1/volumes/v/data')).toBe('keep-me\n');
     expect((await box.exec(['systemctl', 'is-active', 'kubelet'])).stdout.trim()).not.toBe('active');
     await box.exec(['umount', '/var/lib/kubelet/pods/p1/volumes/v']);
-  }, 10 * MINUTE);
+    expect((await box.exec(['test', '-e', '/etc/kubernetes/kubelet.conf'])).exitCode).toBe(1);
+
+    // Left cleanly: the same host joins again from scratch.
+    await writeTokenFile(box, `${TOKEN.id}.${TOKEN.secret}`);
+    const again = await box.exec(joinArgs(), { timeoutMs: 10 * MINUTE });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(plane.node(name)).toBeDefined();
+  }, 15 * MINUTE);
 });
 
