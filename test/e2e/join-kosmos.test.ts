@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
+import { enableKubeletRegistration, installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
 
 /**
  * The Kosmos join (--provider scaleway) on a freshly booted Debian 12 box: the control-plane double fronts
@@ -61,9 +61,7 @@ beforeAll(async () => {
     await installKjoin(target);
     const ca = await target.exec(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'write-ca', DOUBLE_CA_IN_BOX], { input: plane.caPem });
     expect(ca.exitCode, ca.stderr).toBe(0);
-    // The kubelet double registers only when asked; the unit reads this file (as kubeadm's packages set it up).
-    const env = await target.exec(['sh', '-c', 'printf "KUBELET_DOUBLE_REGISTER=1\\nKUBELET_DOUBLE_STATUS_INTERVAL_MS=1000\\n" > /etc/default/kubelet']);
-    expect(env.exitCode).toBe(0);
+    await enableKubeletRegistration(target);
   }
 }, 20 * MINUTE);
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../doubles/control-plane/server.js';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror, type Mirror } from '../doubles/mirror/server.js';
 import { bootBox, ensureRootfs, type Box } from './box/index.js';
-import { installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
+import { enableKubeletRegistration, installKjoin, KJOIN_IN_BOX, parseEvents, type JoinEvent, prepareHostSysctls } from './kjoin-in-box.js';
 
 /**
  * The whole join on a freshly booted Debian 12 box against the strict control-plane double: kubeadm discovery
@@ -78,9 +78,7 @@ beforeAll(async () => {
   [box, spare] = await Promise.all([bootBox({ rootfs, name: 'join' }), bootBox({ rootfs, name: 'refused' })]);
   for (const target of [box, spare]) {
     await installKjoin(target);
-    // The kubelet double registers only when asked; the unit reads this file (as kubeadm's packages set it up).
-    const env = await target.exec(['sh', '-c', 'printf "KUBELET_DOUBLE_REGISTER=1\\nKUBELET_DOUBLE_STATUS_INTERVAL_MS=1000\\n" > /etc/default/kubelet']);
-    expect(env.exitCode).toBe(0);
+    await enableKubeletRegistration(target);
   }
 }, 20 * MINUTE);
 

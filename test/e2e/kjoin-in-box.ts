@@ -14,6 +14,15 @@ export async function installKjoin(box: Box): Promise<void> {
 }
 
 /**
+ * Lets the kubelet double register and heartbeat its Node (it only does when asked): kubelet.service reads
+ * /etc/default/kubelet as an environment file, as kubeadm's packages set it up.
+ */
+export async function enableKubeletRegistration(box: Box): Promise<void> {
+  const result = await box.exec(['sh', '-c', 'printf "KUBELET_DOUBLE_REGISTER=1\\nKUBELET_DOUBLE_STATUS_INTERVAL_MS=1000\\n" > /etc/default/kubelet']);
+  if (result.exitCode !== 0) throw new Error(`writing /etc/default/kubelet in ${box.name} failed: ${result.stderr}`);
+}
+
+/**
  * Boxes share the host's network namespace, so its /proc/sys/net is theirs: the forwarding and bridge-netfilter
  * values kjoin's kernel step wants are set here, on the host, where /proc/sys is writable.
  */
