@@ -42,9 +42,11 @@ export interface RunOptions {
   version: string;
 }
 
-export function createStepReporter(reporter: Reporter, step: Step): StepReporter {
+/** What a step reports through: sub-progress and log lines stamped with the step's id and phase. */
+export function createStepReporter(reporter: Reporter, step: Pick<Step, 'id' | 'phase'>): StepReporter {
   return {
-    progress: (message, data) => reporter.emit({ type: 'step-progress', step: step.id, phase: step.phase, message, data }),
+    progress: (message, data) =>
+      reporter.emit(data === undefined ? { type: 'step-progress', step: step.id, phase: step.phase, message } : { type: 'step-progress', step: step.id, phase: step.phase, message, data }),
     log: (message) => reporter.emit({ type: 'log', step: step.id, phase: step.phase, message }),
   };
 }

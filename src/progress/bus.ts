@@ -3,8 +3,6 @@
  * every renderer (the chosen view plus the log file). Redaction happens once, here, before any renderer
  * sees the event, so no view can leak a secret another view hid.
  */
-import type { StepReporter } from '../engine/step.js';
-import type { Phase } from '../engine/phases.js';
 import { describeError } from '../errors.js';
 import type { Clock } from '../io/clock.js';
 import type { EventInput, KjoinEvent, Renderer, Reporter } from './events.js';
@@ -50,15 +48,6 @@ export class EventBus implements Reporter {
         this.remember(renderer, error);
       }
     }
-  }
-
-  /** What the runner hands a step: sub-progress and log lines stamped with the step's id and phase. */
-  forStep(step: string, phase: Phase): StepReporter {
-    return {
-      progress: (message, data) =>
-        this.emit(data === undefined ? { type: 'step-progress', step, phase, message } : { type: 'step-progress', step, phase, message, data }),
-      log: (message) => this.emit({ type: 'log', step, phase, message }),
-    };
   }
 
   /** The first failure of each renderer that threw, so the CLI can mention a lost view once at the end. */

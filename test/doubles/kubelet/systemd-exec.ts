@@ -6,7 +6,7 @@
  */
 
 /** systemd.unit(5) specifiers: only "%%" is expected in kjoin's files. */
-function expandSpecifiers(value: string): string {
+export function expandSpecifiers(value: string): string {
   return value.replace(/%(.)/g, (_all, ch: string) => {
     if (ch !== '%') throw new Error(`unexpected systemd specifier %${ch} in ${value}`);
     return '%';

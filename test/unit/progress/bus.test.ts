@@ -3,6 +3,7 @@ import { FakeClock } from '../../../src/io/clock.js';
 import { EventBus } from '../../../src/progress/bus.js';
 import type { KjoinEvent, Renderer } from '../../../src/progress/events.js';
 import { Redactor } from '../../../src/progress/redact.js';
+import { createStepReporter } from '../../../src/engine/runner.js';
 
 class RecordingRenderer implements Renderer {
   readonly events: KjoinEvent[] = [];
@@ -78,11 +79,11 @@ describe('EventBus', () => {
     expect(after.closed).toBe(1);
   });
 
-  it('forStep stamps step id and phase on progress and log events', () => {
+  it('a step reporter stamps step id and phase on progress and log events', () => {
     const seen = new RecordingRenderer();
     const { bus } = makeBus([seen]);
     bus.attach(new RecordingRenderer());
-    const reporter = bus.forStep('containerd', 'runtime');
+    const reporter = createStepReporter(bus, { id: 'containerd', phase: 'runtime' });
     reporter.progress('downloading', { bytesDone: 10, bytesTotal: 100 });
     reporter.progress('unpacking');
     reporter.log('sha256 verified');

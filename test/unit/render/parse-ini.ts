@@ -1,3 +1,4 @@
+import { expandSpecifiers, splitUnitWords } from '../../doubles/kubelet/systemd-exec.js';
 /**
  * Test-side parsers, written from the format specs rather than from the renderers, so a rendering bug
  * cannot be mirrored by a parsing bug: INI-like files (systemd units per systemd.syntax(7), wg-quick confs)
@@ -42,44 +43,9 @@ export function valuesOf(file: IniFile, section: string, key: string): string[] 
   return file.sections.filter((s) => s.name === section).flatMap((s) => s.entries.filter(([k]) => k === key).map(([, v]) => v));
 }
 
-const C_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", ' ': ' ' };
-
-/** systemd.unit(5): "%%" is a literal "%"; any other specifier is unexpected in kjoin's files. */
-function expandSpecifiers(value: string): string {
-  return value.replace(/%(.)/g, (_all, ch: string) => {
-    if (ch !== '%') throw new Error(`unexpected systemd specifier %${ch} in ${value}`);
-    return '%';
-  });
-}
-
-/** systemd's extract_first_word(UNQUOTE | CUNESCAPE) over a whole setting value. */
+/** systemd's extract_first_word(UNQUOTE | CUNESCAPE) over a whole setting value ("%%" expanded first). */
 export function splitSystemdWords(value: string): string[] {
-  const text = expandSpecifiers(value);
-  const words: string[] = [];
-  let word: string | null = null;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '\\') {
-      const next = text[++i];
-      if (next === undefined || !(next in C_ESCAPES)) throw new Error(`bad escape in ${value}`);
-      word = (word ?? '') + C_ESCAPES[next];
-    } else if (quote !== null) {
-      if (ch === quote) quote = null;
-      else word = (word ?? '') + ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      word = word ?? '';
-    } else if (/\s/.test(ch)) {
-      if (word !== null) words.push(word);
-      word = null;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (quote !== null) throw new Error(`unterminated quote in ${value}`);
-  if (word !== null) words.push(word);
-  return words;
+  return splitUnitWords(expandSpecifiers(value));
 }
 
 /** The environment a unit section defines through its Environment= lines. */
