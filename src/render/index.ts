@@ -3,10 +3,11 @@
  * only steps write (fs.writeAtomic, explicit mode). Impossible inputs throw KjoinError('config').
  */
 export { MANAGED_BY } from './common.js';
-export { PATHS, proxyDropInPath, registryHostsPath, wireguardConfPath } from './paths.js';
+export { isSystemdUnitPath, PATHS, proxyDropInPath, registryHostsPath, wireguardConfPath } from './paths.js';
 export { DEFAULT_IMAGE_REGISTRY, PAUSE_VERSIONS, pauseImageFor } from './pause-image.js';
 export { renderAllRegistryHosts, renderContainerdConfig, renderRegistryHosts } from './containerd-config.js';
 export type { ContainerdConfigInput } from './containerd-config.js';
+export { renderContainerdService } from './containerd-unit.js';
 export { buildKubeletNodeArgs, renderKubeletDropIn, renderKubeletService } from './kubelet-unit.js';
 export type { KubeletDropInInput, KubeletServiceInput } from './kubelet-unit.js';
 export { proxyHasCredentials, renderProxyDropIn } from './proxy-drop-in.js';

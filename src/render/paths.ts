@@ -6,6 +6,10 @@ export const PATHS = {
   containerdConfig: '/etc/containerd/config.toml',
   containerdCertsDir: '/etc/containerd/certs.d',
   containerdSocket: '/run/containerd/containerd.sock',
+  /** containerd from the upstream release: binaries, runc and the unit where the release's own docs put them. */
+  upstreamBinDir: '/usr/local/bin',
+  runcBinary: '/usr/local/sbin/runc',
+  containerdUpstreamUnit: '/usr/local/lib/systemd/system/containerd.service',
   cniBinDir: '/opt/cni/bin',
   cniConfDir: '/etc/cni/net.d',
   kubeletBinary: '/usr/local/bin/kubelet',
@@ -26,6 +30,11 @@ export const PATHS = {
 /** /etc/containerd/certs.d/<registry>/hosts.toml, the per-registry file containerd reads via config_path. */
 export function registryHostsPath(registry: string): string {
   return `${PATHS.containerdCertsDir}/${registry}/hosts.toml`;
+}
+
+/** Unit files and drop-ins: systemd must be reloaded when one of them changes. */
+export function isSystemdUnitPath(file: string): boolean {
+  return file.startsWith('/etc/systemd/') || file.startsWith('/usr/local/lib/systemd/');
 }
 
 /** Proxy drop-in of a unit, e.g. proxyDropInPath('containerd') → /etc/systemd/system/containerd.service.d/20-kjoin-proxy.conf. */

@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { CACHE_DIR, sha256Hex, type FileRecord } from '../engine/state.js';
+import { CACHE_DIR } from '../engine/state.js';
 import { emptyPlan, type Step, type StepContext } from '../engine/step.js';
-import { KjoinError } from '../errors.js';
 import { resolveDownloadUrl } from '../io/mirror.js';
 import { PATHS } from '../render/paths.js';
 import { reportDownload } from './download-progress.js';
+import { unpackRelease } from './unpack-release.js';
 
 /** CNI plugins release installed into /opt/cni/bin; the version every supported Kubernetes minor works with. */
 export const CNI_PLUGINS_VERSION = '1.5.1';
+
+/** Top-level files of the release tarball that are not plugins. */
+const NOT_PLUGINS = new Set(['LICENSE', 'README.md']);
 
 function archiveName(ctx: StepContext): string {
   return `cni-plugins-linux-${ctx.facts.arch}-v${CNI_PLUGINS_VERSION}.tgz`;
@@ -68,36 +70,16 @@ export const cniStep: Step = {
   },
   prefetch: fetchArchive,
   async apply(ctx) {
-    const { fs } = ctx.ports;
     const archive = await fetchArchive(ctx);
-    const parent = path.posix.dirname(PATHS.cniBinDir);
-    await fs.mkdir(parent, 0o755);
-    // A run killed while unpacking leaves its staging directory behind; it never holds anything in use.
-    for (const name of await fs.readdir(parent)) if (name.startsWith('.kjoin-staging-')) await fs.removeTree(`${parent}/${name}`);
-    const staging = `${parent}/.kjoin-staging-${randomBytes(4).toString('hex')}`;
-    const records: FileRecord[] = [];
-    try {
-      ctx.reporter.progress(`unpacking ${archiveName(ctx)}`);
-      const names = await fs.extractTarGz(archive, staging).catch((error: unknown) => {
-        throw new KjoinError('step-failed', `${archiveName(ctx)} is not a usable CNI plugins release: ${(error as Error).message.split('\n')[0]}`, {
-          hint: 'check that the mirror serves the real release tarball; nothing was installed from it',
-        });
-      });
-      await fs.mkdir(PATHS.cniBinDir, 0o755);
-      for (const name of names) {
-        if (name.includes('/')) continue; // the release tarball is flat; anything nested is not a plugin
-        const target = `${PATHS.cniBinDir}/${name}`;
-        const stat = await fs.stat(`${staging}/${name}`);
-        await fs.rename(`${staging}/${name}`, target);
-        records.push({ path: target, sha256: sha256Hex(await fs.readBytes(target)), mode: stat?.mode ?? 0o755 });
-      }
-    } finally {
-      await fs.removeTree(staging);
-    }
-    if (records.length === 0) {
-      throw new KjoinError('step-failed', `${archiveName(ctx)} holds no plugin binaries`, { hint: 'check the mirror serves the real CNI plugins release' });
-    }
-    await fs.remove(archive);
+    // The release tarball is flat: every top-level file is a plugin (LICENSE and README.md aside), anything nested is not.
+    const records = await unpackRelease(ctx, {
+      archive,
+      label: archiveName(ctx),
+      stagingParent: path.posix.dirname(PATHS.cniBinDir),
+      required: [],
+      targetOf: (member) => (member.includes('/') || NOT_PLUGINS.has(member) ? null : `${PATHS.cniBinDir}/${member}`),
+    });
+    await ctx.ports.fs.remove(archive);
     ctx.state.recordComponent('cni', { version: CNI_PLUGINS_VERSION, source: cniArchiveUrl(ctx), files: records }, ctx.ports.clock.now());
     return { message: `CNI plugins v${CNI_PLUGINS_VERSION}: ${records.length} plugins in ${PATHS.cniBinDir}` };
   },

@@ -1,9 +1,20 @@
+import type { FileRecord } from '../engine/state.js';
 import { emptyPlan, type PlannedFile, type Step, type StepContext } from '../engine/step.js';
 import { KjoinError } from '../errors.js';
 import { renderAllRegistryHosts, renderContainerdConfig } from '../render/containerd-config.js';
+import { renderContainerdService } from '../render/containerd-unit.js';
 import { pauseImageFor } from '../render/pause-image.js';
-import { PATHS, proxyDropInPath } from '../render/paths.js';
+import { isSystemdUnitPath, PATHS, proxyDropInPath } from '../render/paths.js';
 import { proxyHasCredentials, renderProxyDropIn } from '../render/proxy-drop-in.js';
+import {
+  CONTAINERD_UPSTREAM_VERSION,
+  fetchUpstreamContainerd,
+  installUpstreamBinaries,
+  isUpstreamBinary,
+  planUpstreamDownloads,
+  upstreamBinariesInPlace,
+  UPSTREAM_SOURCE,
+} from './containerd-upstream.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
 import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 import { usesDistroContainerd } from './packages.js';
@@ -15,8 +26,13 @@ export function parseContainerdVersion(output: string): string | null {
   return /\bv?(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? null;
 }
 
+/** The binaries this step runs: the upstream release's by absolute path, so a PATH without /usr/local/bin cannot miss them. */
+function binaryPath(ctx: StepContext, name: 'containerd' | 'ctr'): string {
+  return usesDistroContainerd(ctx) ? name : `${PATHS.upstreamBinDir}/${name}`;
+}
+
 async function detectContainerdVersion(ctx: StepContext): Promise<string | null> {
-  const result = await ctx.ports.exec.run('containerd', ['--version'], { timeoutMs: 10_000 });
+  const result = await ctx.ports.exec.run(binaryPath(ctx, 'containerd'), ['--version'], { timeoutMs: 10_000 });
   return result.exitCode === 0 ? parseContainerdVersion(result.stdout) : null;
 }
 
@@ -29,9 +45,11 @@ export function renderProxyFile(ctx: StepContext, unit: string): PlannedFile | n
 }
 
 async function renderContainerdFiles(ctx: StepContext): Promise<PlannedFile[]> {
-  const version = await detectContainerdVersion(ctx);
+  const upstream = !usesDistroContainerd(ctx);
+  const version = upstream ? CONTAINERD_UPSTREAM_VERSION : await detectContainerdVersion(ctx);
   const major = version && Number.parseInt(version, 10) >= 2 ? 2 : 1;
   const files: PlannedFile[] = [
+    ...(upstream ? [{ path: PATHS.containerdUpstreamUnit, mode: 0o644, content: renderContainerdService() }] : []),
     {
       path: PATHS.containerdConfig,
       mode: 0o644,
@@ -48,11 +66,14 @@ async function renderContainerdFiles(ctx: StepContext): Promise<PlannedFile[]> {
   return files;
 }
 
-async function requireInstalled(ctx: StepContext): Promise<string> {
+/** The binaries in place (upstream: moved in from the verified release when they are not); returns the version. */
+async function ensureInstalled(ctx: StepContext): Promise<{ version: string; binaries: FileRecord[]; installed: boolean }> {
   if (!usesDistroContainerd(ctx)) {
-    throw new KjoinError('config', `containerd from the upstream release is not available in this kjoin release (${ctx.facts.os.prettyName ?? ctx.facts.os.id} has no containerd package, or containerd.source is upstream)`, {
-      hint: 'use --containerd-source distro on Debian or Ubuntu, or install containerd 1.7+ yourself before joining',
-    });
+    const version = CONTAINERD_UPSTREAM_VERSION;
+    if (await upstreamBinariesInPlace(ctx)) {
+      return { version, binaries: ctx.state.component('containerd')?.files.filter((f) => isUpstreamBinary(f.path)) ?? [], installed: false };
+    }
+    return { version, binaries: await installUpstreamBinaries(ctx), installed: true };
   }
   const version = await detectContainerdVersion(ctx);
   if (!version) {
@@ -60,13 +81,13 @@ async function requireInstalled(ctx: StepContext): Promise<string> {
       hint: 'check the package manager output in /var/log/kjoin.log, install containerd, and run kjoin join again',
     });
   }
-  return version;
+  return { version, binaries: [], installed: false };
 }
 
 /** Waits until containerd answers on its socket, so the next steps never race its start. */
 async function waitForContainerd(ctx: StepContext): Promise<void> {
   for (let attempt = 0; attempt < 30; attempt++) {
-    const result = await ctx.ports.exec.run('ctr', ['--address', PATHS.containerdSocket, 'version'], { timeoutMs: 10_000 });
+    const result = await ctx.ports.exec.run(binaryPath(ctx, 'ctr'), ['--address', PATHS.containerdSocket, 'version'], { timeoutMs: 10_000 });
     if (result.exitCode === 0) return;
     await ctx.ports.clock.sleep(500, ctx.signal);
   }
@@ -77,44 +98,59 @@ async function waitForContainerd(ctx: StepContext): Promise<void> {
 }
 
 /**
- * containerd installed (distribution package), /etc/containerd/config.toml rendered with the host's cgroup driver
- * and the Kubernetes version's pause image, registry mirrors and proxy drop-in when set, enabled and started.
- * Idempotency: no-op when every file matches and the unit is enabled and active; restarted only when its
- * configuration changed while it was running.
+ * containerd installed (the distribution package, or the upstream release with runc where there is no package or
+ * the operator asks for it), /etc/containerd/config.toml rendered with the host's cgroup driver and the Kubernetes
+ * version's pause image, registry mirrors and proxy drop-in when set, enabled and started. Idempotency: no-op when
+ * every file matches (upstream: and the recorded release binaries still have their hashes) and the unit is enabled
+ * and active; restarted only when its configuration or binaries changed while it was running.
  */
 export const containerdStep: Step = {
   id: 'containerd',
   title: 'Install and configure containerd',
   phase: 'runtime',
   async plan(ctx) {
+    const distro = usesDistroContainerd(ctx);
     return emptyPlan({
       files: await renderContainerdFiles(ctx),
-      commands: [['systemctl', 'enable', '--now', UNIT], ['ctr', 'version']],
-      notes: [usesDistroContainerd(ctx) ? 'containerd from the distribution package (installed by the packages step)' : 'containerd from the upstream release'],
+      downloads: distro ? [] : planUpstreamDownloads(ctx),
+      commands: [['systemctl', 'enable', '--now', UNIT], [binaryPath(ctx, 'ctr'), 'version']],
+      notes: [
+        distro
+          ? 'containerd from the distribution package (installed by the packages step)'
+          : `containerd ${CONTAINERD_UPSTREAM_VERSION} from the upstream release into ${PATHS.upstreamBinDir}, runc into ${PATHS.runcBinary}`,
+      ],
     });
   },
   async check(ctx) {
-    if (!(await detectContainerdVersion(ctx))) return { status: 'needed', reason: 'containerd is not installed' };
-    const files = await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx));
-    const enabled = (await ctx.ports.systemd.isEnabled(UNIT)) === 'enabled';
-    const active = await ctx.ports.systemd.isActive(UNIT);
-    const reasons = [...files, ...(enabled ? [] : ['not enabled']), ...(active ? [] : ['not running'])];
+    const distro = usesDistroContainerd(ctx);
+    if (distro && !(await detectContainerdVersion(ctx))) return { status: 'needed', reason: 'containerd is not installed' };
+    const reasons: string[] = [];
+    if (!distro && !(await upstreamBinariesInPlace(ctx))) reasons.push(`containerd ${CONTAINERD_UPSTREAM_VERSION} (upstream) not installed`);
+    const binaries = distro ? [] : (ctx.state.component('containerd')?.files ?? []).filter((f) => isUpstreamBinary(f.path)).map((f) => f.path);
+    reasons.push(...(await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx), binaries)));
+    if ((await ctx.ports.systemd.isEnabled(UNIT)) !== 'enabled') reasons.push('not enabled');
+    if (!(await ctx.ports.systemd.isActive(UNIT))) reasons.push('not running');
     return reasons.length ? { status: 'needed', reason: reasons.join(', ') } : { status: 'done' };
   },
+  async prefetch(ctx) {
+    if (!usesDistroContainerd(ctx) && !(await upstreamBinariesInPlace(ctx))) await fetchUpstreamContainerd(ctx);
+  },
   async apply(ctx) {
-    const version = await requireInstalled(ctx);
-    const files = await renderContainerdFiles(ctx);
     const wasActive = await ctx.ports.systemd.isActive(UNIT);
-    const written = await writeComponentFiles(ctx, 'containerd', files);
+    const { version, binaries, installed: binariesChanged } = await ensureInstalled(ctx);
+    const files = await renderContainerdFiles(ctx);
+    const written = await writeComponentFiles(ctx, 'containerd', files, binaries.map((b) => b.path));
     const touched = [...written.changed, ...written.removed];
-    if (touched.some((path) => path.startsWith('/etc/systemd/'))) await ctx.ports.systemd.daemonReload();
+    if (touched.some(isSystemdUnitPath)) await ctx.ports.systemd.daemonReload();
     await ctx.ports.systemd.enable(UNIT, { now: true });
-    if (wasActive && touched.length > 0) {
-      ctx.reporter.progress('restarting containerd: its configuration changed');
+    if (wasActive && (touched.length > 0 || binariesChanged)) {
+      ctx.reporter.progress(`restarting containerd: its ${binariesChanged ? 'binaries' : 'configuration'} changed`);
       await ctx.ports.systemd.restart(UNIT);
     }
     await waitForContainerd(ctx);
-    ctx.state.recordComponent('containerd', { version, source: 'distro', files: recordFiles(files), backups: written.backups, units: [UNIT] }, ctx.ports.clock.now());
-    return { message: `containerd ${version} running${written.changed.length ? ` (wrote ${written.changed.join(', ')})` : ''}` };
+    const source = usesDistroContainerd(ctx) ? 'distro' : UPSTREAM_SOURCE;
+    ctx.state.recordComponent('containerd', { version, source, files: [...binaries, ...recordFiles(files)], backups: written.backups, units: [UNIT] }, ctx.ports.clock.now());
+    const wrote = [...(binariesChanged ? [`${binaries.length} binaries`] : []), ...written.changed];
+    return { message: `containerd ${version} running${wrote.length ? ` (wrote ${wrote.join(', ')})` : ''}` };
   },
 };

@@ -3,7 +3,7 @@ import { emptyPlan, type PlannedFile, type Step, type StepContext } from '../eng
 import { resolveDownloadUrl } from '../io/mirror.js';
 import { renderKubeletConfig } from '../render/kubelet-config.js';
 import { renderKubeletDropIn, renderKubeletService } from '../render/kubelet-unit.js';
-import { PATHS } from '../render/paths.js';
+import { isSystemdUnitPath, PATHS } from '../render/paths.js';
 import { renderProxyFile } from './containerd.js';
 import { reportDownload } from './download-progress.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
@@ -121,7 +121,7 @@ export const kubeletStep: Step = {
     }
     const files = await renderKubeletFiles(ctx);
     const written = await writeComponentFiles(ctx, 'kubelet', files, [PATHS.kubeletBinary]);
-    if ([...written.changed, ...written.removed].some((path) => path.startsWith('/etc/systemd/'))) await ctx.ports.systemd.daemonReload();
+    if ([...written.changed, ...written.removed].some(isSystemdUnitPath)) await ctx.ports.systemd.daemonReload();
     await ctx.ports.systemd.enable(UNIT);
     ctx.state.recordComponent(
       'kubelet',

@@ -91,3 +91,49 @@ export function cniPluginsArtifact(version: string, arch: KubeArch): MirrorArtif
     { path: `${path}.sha256`, body: Buffer.from(`${sha256Hex(body)}  ${fileName}\n`, 'utf8') },
   ];
 }
+
+export function containerdUpstreamUrl(version: string, arch: KubeArch): string {
+  const tag = tagOf(version);
+  return `https://github.com/containerd/containerd/releases/download/${tag}/containerd-${tag.slice(1)}-linux-${arch}.tar.gz`;
+}
+
+export function runcUpstreamUrl(version: string, arch: KubeArch): string {
+  return `https://github.com/opencontainers/runc/releases/download/${tagOf(version)}/runc.${arch}`;
+}
+
+/** The executables a containerd release tarball carries under bin/ (1.7 also ships the legacy v1 shims). */
+export const CONTAINERD_RELEASE_BINARIES = ['containerd', 'containerd-shim', 'containerd-shim-runc-v1', 'containerd-shim-runc-v2', 'containerd-stress', 'ctr'] as const;
+
+/** Real executables to put in a release in place of the stand-ins, by name (e2e: Debian's own builds). */
+export type ReleaseBinaries = Partial<Record<string, Buffer>>;
+
+function standIn(what: string, tag: string, arch: KubeArch): Buffer {
+  return Buffer.from(`#!/bin/sh\necho "${what} double ${tag} linux/${arch}"\n`, 'utf8');
+}
+
+/**
+ * The containerd release tarball and its .sha256sum as GitHub releases publish them: "bin/<name>" members, 0755,
+ * and one sha256sum line naming the tarball. Stand-in scripts unless `binaries` gives real executables.
+ */
+export function containerdReleaseArtifacts(version: string, arch: KubeArch, binaries: ReleaseBinaries = {}): MirrorArtifact[] {
+  const tag = tagOf(version);
+  const path = mirrorPathOf(containerdUpstreamUrl(tag, arch));
+  const entries: TarEntry[] = [
+    { name: 'bin/', mode: 0o755 },
+    ...CONTAINERD_RELEASE_BINARIES.map((name): TarEntry => ({ name: `bin/${name}`, mode: 0o755, body: binaries[name] ?? standIn(name, tag, arch) })),
+  ];
+  const body = buildTarGz(entries);
+  return [
+    { path, body },
+    { path: `${path}.sha256sum`, body: Buffer.from(`${sha256Hex(body)}  ${path.slice(path.lastIndexOf('/') + 1)}\n`, 'utf8') },
+  ];
+}
+
+/** runc.<arch> for each arch and the one runc.sha256sum list covering them all, as runc's releases publish them. */
+export function runcArtifacts(version: string, archs: readonly KubeArch[], binaries: Partial<Record<KubeArch, Buffer>> = {}): MirrorArtifact[] {
+  const tag = tagOf(version);
+  const binariesByArch = archs.map((arch) => ({ path: mirrorPathOf(runcUpstreamUrl(tag, arch)), body: binaries[arch] ?? standIn('runc', tag, arch) }));
+  const list = binariesByArch.map((a) => `${sha256Hex(a.body)}  ${a.path.slice(a.path.lastIndexOf('/') + 1)}\n`).join('');
+  const dir = binariesByArch[0]!.path.slice(0, binariesByArch[0]!.path.lastIndexOf('/'));
+  return [...binariesByArch, { path: `${dir}/runc.sha256sum`, body: Buffer.from(list, 'utf8') }];
+}

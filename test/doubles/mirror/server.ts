@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { sha256Hex, type MirrorArtifact } from './artifacts.js';
 
-export { cniPluginsArtifact, kubeletArtifacts, mirrorPathOf, sha256Hex } from './artifacts.js';
+export { cniPluginsArtifact, containerdReleaseArtifacts, kubeletArtifacts, mirrorPathOf, runcArtifacts, sha256Hex } from './artifacts.js';
 export type { KubeArch, MirrorArtifact } from './artifacts.js';
 
 /**

@@ -8,14 +8,16 @@ import { parseSha256File } from '../../../src/io/http-checksum.js';
 import { resolveDownloadUrl } from '../../../src/io/mirror.js';
 import {
   cniPluginsArtifact,
+  containerdReleaseArtifacts,
   kubeletArtifacts,
+  runcArtifacts,
   sha256Hex,
   startMirror,
   type KubeArch,
   type Mirror,
   type MirrorArtifact,
 } from '../../doubles/mirror/server.js';
-import { CNI_PLUGIN_NAMES, cniPluginsUpstreamUrl, kubeletUpstreamUrl } from '../../doubles/mirror/artifacts.js';
+import { CNI_PLUGIN_NAMES, cniPluginsUpstreamUrl, CONTAINERD_RELEASE_BINARIES, containerdUpstreamUrl, kubeletUpstreamUrl, runcUpstreamUrl } from '../../doubles/mirror/artifacts.js';
 import { REPO_ROOT } from '../../support/run-cli.js';
 
 const HOST_ARCH = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, KubeArch>)[process.arch] ?? 'amd64';
@@ -97,6 +99,33 @@ describe('artifact mirror layout and checksums', () => {
     expect(spawnSync(join(dir, 'bridge'), { encoding: 'utf8' }).stdout).toBe('CNI plugin double bridge v1.5.1 linux/amd64\n');
     // The build is deterministic, so a mirror restarted mid-test serves the same bytes.
     expect(cniPluginsArtifact('1.5.1', 'amd64')[0]?.body.equals(tarball.body)).toBe(true);
+  });
+
+  it('serves a containerd release tarball (bin/ members) and runc with the one sha256sum list for every arch', async () => {
+    const ctr = Buffer.from('#!/bin/sh\necho real ctr\n');
+    const m = await start([...containerdReleaseArtifacts('1.7.22', 'arm64', { ctr }), ...runcArtifacts('1.1.14', ['amd64', 'arm64'])]);
+    const tarballUrl = resolveDownloadUrl(containerdUpstreamUrl('1.7.22', 'arm64'), m.url);
+    expect(tarballUrl).toBe(`${m.url}/github.com/containerd/containerd/releases/download/v1.7.22/containerd-1.7.22-linux-arm64.tar.gz`);
+    const tarball = await fetchBytes(tarballUrl);
+    const checksum = (await fetchBytes(`${tarballUrl}.sha256sum`)).body.toString();
+    expect(checksum).toBe(`${sha256Hex(tarball.body)}  containerd-1.7.22-linux-arm64.tar.gz\n`);
+
+    const dir = join(work, 'containerd');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(work, 'containerd.tgz'), tarball.body);
+    const untar = spawnSync('tar', ['-xzf', join(work, 'containerd.tgz'), '-C', dir], { encoding: 'utf8' });
+    expect(untar.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['bin']);
+    expect(readdirSync(join(dir, 'bin')).sort()).toEqual([...CONTAINERD_RELEASE_BINARIES].sort());
+    expect(spawnSync(join(dir, 'bin/ctr'), { encoding: 'utf8' }).stdout).toBe('real ctr\n');
+    expect(spawnSync(join(dir, 'bin/containerd'), { encoding: 'utf8' }).stdout).toBe('containerd double v1.7.22 linux/arm64\n');
+
+    const runcUrl = resolveDownloadUrl(runcUpstreamUrl('1.1.14', 'arm64'), m.url);
+    const runc = await fetchBytes(runcUrl);
+    const list = (await fetchBytes(resolveDownloadUrl('https://github.com/opencontainers/runc/releases/download/v1.1.14/runc.sha256sum', m.url))).body.toString();
+    expect(list.trim().split('\n')).toHaveLength(2);
+    expect(parseSha256File(list, 'runc.arm64')).toBe(sha256Hex(runc.body));
+    expect(parseSha256File(list, 'runc.amd64')).not.toBe(sha256Hex(runc.body));
   });
 
   it('serves files from a root directory, 404s the rest and refuses to leave the root', async () => {

@@ -144,9 +144,15 @@ describe('cni step (real file system under a temp host root)', () => {
     expect((await fsp.readdir(path.join(root, 'opt/cni'))).filter((name) => name.startsWith('.kjoin-staging-'))).toEqual([]);
   });
 
+  it('leaves the release\'s LICENSE and README.md out of /opt/cni/bin', async () => {
+    const { h, root } = await makeHost(config, await buildTarball('release', { ...PLUGINS, LICENSE: 'Apache-2.0\n', 'README.md': '# plugins\n' }));
+    await cniStep.apply(h.context());
+    expect(await listHostFiles(root)).toEqual(['/opt/cni/bin/bridge', '/opt/cni/bin/host-local', '/opt/cni/bin/loopback']);
+  });
+
   it('refuses a tarball without plugins', async () => {
     const { h } = await makeHost(config, await buildTarball('empty', {}, ['.']));
-    await expect(cniStep.apply(h.context())).rejects.toMatchObject({ code: 'step-failed', message: `${ARCHIVE} holds no plugin binaries` });
+    await expect(cniStep.apply(h.context())).rejects.toMatchObject({ code: 'step-failed', message: `${ARCHIVE} is not a usable release tarball: it has no installable file` });
     expect(h.state.component('cni')).toBeUndefined();
   });
 });

@@ -152,13 +152,4 @@ describe('containerd step: service lifecycle', () => {
     expect(error.message).toBe('containerd is not installed although the packages step ran');
     expect(h.fs.writes).toEqual([]);
   });
-
-  it('refuses containerd.source upstream with a config error before touching the host', async () => {
-    const h = await makeDebianHost({ config: { flags: { containerdSource: 'upstream' } } });
-    const error = (await containerdStep.apply(h.context()).catch((e: unknown) => e)) as KjoinError;
-    expect(error.code).toBe('config');
-    expect(error.hint).toContain('--containerd-source distro');
-    expect(h.fs.writes).toEqual([]);
-    expect(h.systemd.calls).toEqual([]);
-  });
 });

@@ -1,0 +1,104 @@
+import { CACHE_DIR, type FileRecord } from '../engine/state.js';
+import type { PlannedDownload, StepContext } from '../engine/step.js';
+import { resolveDownloadUrl } from '../io/mirror.js';
+import { PATHS } from '../render/paths.js';
+import { reportDownload } from './download-progress.js';
+import { unpackRelease } from './unpack-release.js';
+
+/**
+ * containerd from the upstream release, for hosts whose distribution has no containerd package (the RHEL family)
+ * or an operator who asks for it: the release tarball (bin/* into /usr/local/bin) and runc (into
+ * /usr/local/sbin), each verified against its published sha256sum before anything is replaced. The step in
+ * containerd.ts renders the unit and the configuration around them.
+ */
+
+/** The containerd and runc releases kjoin installs; runc is the one that containerd release was tested with. */
+export const CONTAINERD_UPSTREAM_VERSION = '1.7.22';
+export const RUNC_VERSION = '1.1.14';
+
+/** What state.json records as the component's source: a new runc release alone also makes the binaries stale. */
+export const UPSTREAM_SOURCE = `upstream (runc v${RUNC_VERSION})`;
+
+/** Members of the release tarball without which it is not containerd. */
+const REQUIRED_MEMBERS = ['bin/containerd', 'bin/containerd-shim-runc-v2', 'bin/ctr'];
+
+function tarballName(ctx: StepContext): string {
+  return `containerd-${CONTAINERD_UPSTREAM_VERSION}-linux-${ctx.facts.arch}.tar.gz`;
+}
+
+function tarballUrl(ctx: StepContext): string {
+  const upstream = `https://github.com/containerd/containerd/releases/download/v${CONTAINERD_UPSTREAM_VERSION}/${tarballName(ctx)}`;
+  return resolveDownloadUrl(upstream, ctx.config.mirror);
+}
+
+function runcUrl(ctx: StepContext): string {
+  return resolveDownloadUrl(`https://github.com/opencontainers/runc/releases/download/v${RUNC_VERSION}/runc.${ctx.facts.arch}`, ctx.config.mirror);
+}
+
+/** runc publishes one sha256sum list for every architecture beside its binaries. */
+function runcChecksumUrl(ctx: StepContext): string {
+  return resolveDownloadUrl(`https://github.com/opencontainers/runc/releases/download/v${RUNC_VERSION}/runc.sha256sum`, ctx.config.mirror);
+}
+
+function cachedTarball(ctx: StepContext): string {
+  return `${CACHE_DIR}/${tarballName(ctx)}`;
+}
+
+function cachedRunc(ctx: StepContext): string {
+  return `${CACHE_DIR}/runc-v${RUNC_VERSION}-${ctx.facts.arch}`;
+}
+
+export function planUpstreamDownloads(ctx: StepContext): PlannedDownload[] {
+  const tarball = tarballUrl(ctx);
+  return [
+    { url: tarball, path: cachedTarball(ctx), mode: 0o600, sha256From: `${tarball}.sha256sum` },
+    { url: runcUrl(ctx), path: cachedRunc(ctx), mode: 0o755, sha256From: runcChecksumUrl(ctx) },
+  ];
+}
+
+/** Both downloads into kjoin's cache, verified there; once per run, shared by prefetch and apply. */
+export function fetchUpstreamContainerd(ctx: StepContext): Promise<[void, { sha256: string }]> {
+  const fetch = (key: string, url: string, dest: string, mode: number, sha256Url: string, what: string) =>
+    ctx.background.run(key, async () => {
+      await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
+      return ctx.ports.http.download({ url, dest, mode, sha256Url, signal: ctx.signal, onProgress: reportDownload(ctx, `downloading ${what}`) });
+    });
+  const tarball = tarballUrl(ctx);
+  return Promise.all([
+    fetch('containerd-archive', tarball, cachedTarball(ctx), 0o600, `${tarball}.sha256sum`, tarballName(ctx)).then(() => undefined),
+    fetch('runc-binary', runcUrl(ctx), cachedRunc(ctx), 0o755, runcChecksumUrl(ctx), `runc v${RUNC_VERSION} (${ctx.facts.arch})`),
+  ]);
+}
+
+/** Recorded binaries: the release's bin/ members and runc; the rest of the component's files are rendered. */
+export function isUpstreamBinary(file: string): boolean {
+  return file === PATHS.runcBinary || file.startsWith(`${PATHS.upstreamBinDir}/`);
+}
+
+/** The binaries are in place when state.json records this release and every binary still has its hash and mode. */
+export async function upstreamBinariesInPlace(ctx: StepContext): Promise<boolean> {
+  const record = ctx.state.component('containerd');
+  if (record?.version !== CONTAINERD_UPSTREAM_VERSION || record.source !== UPSTREAM_SOURCE) return false;
+  const binaries = record.files.filter((f) => isUpstreamBinary(f.path));
+  if (!binaries.some((f) => f.path === PATHS.runcBinary) || binaries.length < 2) return false;
+  for (const file of binaries) if (!(await ctx.state.fileMatches(file))) return false;
+  return true;
+}
+
+/** Moves the verified release into place and returns what it wrote; the cached downloads are gone afterwards. */
+export async function installUpstreamBinaries(ctx: StepContext): Promise<FileRecord[]> {
+  const [, runc] = await fetchUpstreamContainerd(ctx);
+  const records = await unpackRelease(ctx, {
+    archive: cachedTarball(ctx),
+    label: tarballName(ctx),
+    stagingParent: PATHS.upstreamBinDir,
+    required: REQUIRED_MEMBERS,
+    targetOf: (member) => {
+      const name = /^bin\/([^/]+)$/.exec(member)?.[1];
+      return name ? `${PATHS.upstreamBinDir}/${name}` : null;
+    },
+  });
+  await ctx.ports.fs.moveInto(cachedRunc(ctx), PATHS.runcBinary, 0o755);
+  await ctx.ports.fs.remove(cachedTarball(ctx));
+  return [...records, { path: PATHS.runcBinary, sha256: runc.sha256, mode: 0o755 }];
+}
