@@ -7,6 +7,7 @@ import { realClock, type Clock } from '../io/clock.js';
 import { RealExec, type Exec } from '../io/exec.js';
 import { NodeFileSystem, type FileSystem } from '../io/fs.js';
 import type { Http } from '../io/http.js';
+import { LazyHttp } from '../io/http-lazy.js';
 import { NodeNetwork, type Network } from '../io/net.js';
 import { readProxyEnv, type ProxySettings } from '../io/proxy.js';
 import { SystemctlSystemd, type Systemd } from '../platform/systemd.js';
@@ -67,8 +68,8 @@ export function createCommandEnv(io: CliIo, overrides: Partial<Pick<CommandEnv, 
         clock: realClock,
         net: new NodeNetwork(fs),
         systemd: new SystemctlSystemd(exec),
-        // got is loaded only by commands that make HTTP requests (facts and --version never do).
-        makeHttp: async (proxy) => new (await import('../io/http-got.js')).GotHttp({ fs, clock: realClock, proxy }),
+        // got is loaded on the first request only (facts and --version never make one; join's first is a prefetch).
+        makeHttp: async (proxy) => new LazyHttp(async () => new (await import('../io/http-got.js')).GotHttp({ fs, clock: realClock, proxy })),
       };
     });
   const detect = overrides.detect ?? ((ports: CommandPorts) => detectFacts({ fs: ports.fs, exec: ports.exec }, { hostRoot: ports.fs.root }));

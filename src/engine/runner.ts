@@ -64,8 +64,8 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
   const contextFor = (step: Step): StepContext => ({ ...options.context, signal: work.signal, background, reporter: createStepReporter(reporter, step) });
   const active = options.steps.filter((step) => !options.skipPhases.includes(step.phase));
 
+  if (!options.dryRun) startPrefetches(active, contextFor);
   try {
-    if (!options.dryRun) await startPrefetches(active, contextFor);
     // A dry run plans every step even past a failing one, so the operator sees all problems at once.
     let firstDryRunFailure: unknown = null;
     for (const step of options.steps) {
@@ -91,14 +91,12 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
   return { outcomes, durationMs, changed: outcomes.filter((o) => o.status === 'ok').length };
 }
 
-/** Starts the prefetch of every step that will be needed, so downloads overlap with earlier steps. */
-async function startPrefetches(steps: readonly Step[], contextFor: (step: Step) => StepContext): Promise<void> {
+/** Starts the prefetch of every step in the run; each one decides itself whether its step needs anything. */
+function startPrefetches(steps: readonly Step[], contextFor: (step: Step) => StepContext): void {
   for (const step of steps) {
     if (!step.prefetch || step.implemented === false) continue;
-    const ctx = contextFor(step);
-    // A check that fails here fails again, with the step's name and hint, when the step's turn comes.
-    const check = await step.check(ctx).catch(() => null);
-    if (check?.status === 'needed') void step.prefetch(ctx).catch(() => undefined);
+    // A prefetch that fails here fails again, with the step's name and hint, when the step's apply awaits it.
+    void step.prefetch(contextFor(step)).catch(() => undefined);
   }
 }
 

@@ -37,10 +37,15 @@ export interface EnsurePackagesResult {
   refreshed: boolean;
 }
 
+/** Package lists younger than this are used as they are; older ones are refreshed before an install. */
+export const MAX_LIST_AGE_MS = 60 * 60_000;
+
 export interface EnsurePackagesOptions {
-  /** Package lists younger than this are used as they are (default 1 hour). */
+  /** Package lists younger than this are used as they are (default MAX_LIST_AGE_MS, 1 hour). */
   maxListAgeMs?: number;
   onProgress?: PackageProgressListener;
+  /** Called with the package names about to be installed, right before the one install transaction. */
+  beforeInstall?: (packages: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -59,7 +64,7 @@ export async function ensurePackages(
   const { missing, present } = partitionInstalled(all, await backend.installed(all));
   if (missing.length === 0) return { installed: [], alreadyInstalled: present, skipped: [], refreshed: false };
 
-  const refreshed = await backend.refreshIfStale(options.maxListAgeMs ?? 60 * 60_000, options.onProgress);
+  const refreshed = await backend.refreshIfStale(options.maxListAgeMs ?? MAX_LIST_AGE_MS, options.onProgress);
   const skipped: string[] = [];
   for (const resolution of optional) {
     for (const pkg of resolution.names.filter((name) => missing.includes(name) && !required.includes(name))) {
@@ -70,6 +75,7 @@ export async function ensurePackages(
   }
   const toInstall = missing.filter((pkg) => !skipped.includes(pkg));
   if (toInstall.length === 0) return { installed: [], alreadyInstalled: present, skipped, refreshed };
+  await options.beforeInstall?.(toInstall);
   const result = await backend.install(toInstall, options.onProgress);
   return {
     installed: result.installed,

@@ -27,6 +27,8 @@ export interface FakeSystemdCall {
   op: SystemdOperation;
   unit?: string;
   now?: boolean;
+  /** false for `systemctl enable --no-reload`. */
+  reload?: false;
 }
 
 function normalizeUnit(unit: string): string {
@@ -70,8 +72,8 @@ export class FakeSystemd implements Systemd {
     return this.unit(unit)?.enabled ?? 'not-found';
   }
 
-  async enable(unit: string, options: { now?: boolean } = {}): Promise<void> {
-    const state = this.record('enable', unit, options.now);
+  async enable(unit: string, options: { now?: boolean; reload?: boolean } = {}): Promise<void> {
+    const state = this.record('enable', unit, options.now, options.reload === false ? false : undefined);
     state.enabled = 'enabled';
     if (options.now) state.active = true;
   }
@@ -131,9 +133,9 @@ export class FakeSystemd implements Systemd {
   }
 
   /** Records the call, fails when told to (leaving the state untouched), and returns the unit's state. */
-  private record(op: SystemdOperation, unit: string, now?: boolean): FakeUnit {
+  private record(op: SystemdOperation, unit: string, now?: boolean, reload?: false): FakeUnit {
     const key = normalizeUnit(unit);
-    this.calls.push(now === undefined ? { op, unit: key } : { op, unit: key, now });
+    this.calls.push({ op, unit: key, ...(now === undefined ? {} : { now }), ...(reload === undefined ? {} : { reload }) });
     const failure = this.failures.get(`${op} ${key}`);
     if (failure !== undefined) {
       const args = op === 'enable' && now ? ['enable', '--now', unit] : [op, unit];

@@ -24,7 +24,8 @@ export type UnitFileState =
 export interface Systemd {
   isActive(unit: string): Promise<boolean>;
   isEnabled(unit: string): Promise<UnitFileState>;
-  enable(unit: string, options?: { now?: boolean }): Promise<void>;
+  /** `reload: false` creates the symlinks only (systemctl --no-reload); by default systemctl reloads the manager. */
+  enable(unit: string, options?: { now?: boolean; reload?: boolean }): Promise<void>;
   start(unit: string): Promise<void>;
   restart(unit: string): Promise<void>;
   stop(unit: string): Promise<void>;
@@ -99,8 +100,8 @@ export class SystemctlSystemd implements Systemd {
     return parseUnitFileState((await this.exec.run('systemctl', ['is-enabled', unit])).stdout);
   }
 
-  async enable(unit: string, options: { now?: boolean } = {}): Promise<void> {
-    await this.systemctl(options.now ? ['enable', '--now', unit] : ['enable', unit], unit);
+  async enable(unit: string, options: { now?: boolean; reload?: boolean } = {}): Promise<void> {
+    await this.systemctl(['enable', ...(options.reload === false ? ['--no-reload'] : []), ...(options.now ? ['--now'] : []), unit], unit);
   }
 
   async start(unit: string): Promise<void> {

@@ -68,7 +68,9 @@ export const cniStep: Step = {
   async check(ctx) {
     return (await recordedPluginsInPlace(ctx)) ? { status: 'done', reason: `v${CNI_PLUGINS_VERSION}` } : { status: 'needed', reason: `CNI plugins v${CNI_PLUGINS_VERSION} not installed` };
   },
-  prefetch: fetchArchive,
+  async prefetch(ctx) {
+    if (!(await recordedPluginsInPlace(ctx))) await fetchArchive(ctx);
+  },
   async apply(ctx) {
     const archive = await fetchArchive(ctx);
     // The release tarball is flat: every top-level file is a plugin (LICENSE and README.md aside), anything nested is not.

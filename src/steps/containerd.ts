@@ -1,3 +1,4 @@
+import type { BackgroundTasks } from '../engine/background.js';
 import type { FileRecord } from '../engine/state.js';
 import { emptyPlan, type PlannedFile, type Step, type StepContext } from '../engine/step.js';
 import { KjoinError } from '../errors.js';
@@ -6,6 +7,7 @@ import { renderContainerdService } from '../render/containerd-unit.js';
 import { pauseImageFor } from '../render/pause-image.js';
 import { isSystemdUnitPath, PATHS, proxyDropInPath } from '../render/paths.js';
 import { proxyHasCredentials, renderProxyDropIn } from '../render/proxy-drop-in.js';
+import { usesDistroContainerd } from './containerd-source.js';
 import {
   CONTAINERD_UPSTREAM_VERSION,
   fetchUpstreamContainerd,
@@ -17,7 +19,7 @@ import {
 } from './containerd-upstream.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
 import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
-import { usesDistroContainerd } from './packages.js';
+import { settleUnit } from './settle-unit.js';
 
 const UNIT = 'containerd.service';
 
@@ -31,9 +33,21 @@ function binaryPath(ctx: StepContext, name: 'containerd' | 'ctr'): string {
   return usesDistroContainerd(ctx) ? name : `${PATHS.upstreamBinDir}/${name}`;
 }
 
+/** Versions found on this run (keyed by the run's BackgroundTasks), so check, render and apply ask containerd once. */
+const detectedVersions = new WeakMap<BackgroundTasks, string>();
+
+/**
+ * The installed containerd's version. Once found it is kept for the run: only the packages step installs
+ * containerd, and it never upgrades one. "Not installed" is never kept: the packages step renders this step's files
+ * (preseedContainerdFiles) before it installs containerd, in the same run.
+ */
 async function detectContainerdVersion(ctx: StepContext): Promise<string | null> {
+  const known = detectedVersions.get(ctx.background);
+  if (known !== undefined) return known;
   const result = await ctx.ports.exec.run(binaryPath(ctx, 'containerd'), ['--version'], { timeoutMs: 10_000 });
-  return result.exitCode === 0 ? parseContainerdVersion(result.stdout) : null;
+  const version = result.exitCode === 0 ? parseContainerdVersion(result.stdout) : null;
+  if (version !== null) detectedVersions.set(ctx.background, version);
+  return version;
 }
 
 /** The proxy drop-in for a unit, when a proxy is configured; 0600 when its URLs carry credentials. */
@@ -84,6 +98,24 @@ async function ensureInstalled(ctx: StepContext): Promise<{ version: string; bin
   return { version, binaries: [], installed: false };
 }
 
+/**
+ * Writes containerd's configuration before the packages step installs the distribution's containerd, so the
+ * package's postinst starts containerd on it and this step has nothing to restart. apt (--force-confold) and rpm
+ * (%config(noreplace)) keep an existing configuration and put the package's own beside it (.dpkg-dist, .rpmnew).
+ * The render assumes a 1.x containerd (the config version 2 format, which containerd 2 reads too); the step
+ * rewrites it for a 2.x package. Not done when the upstream release is recorded: its files go in the step's switch.
+ */
+export async function preseedContainerdFiles(ctx: StepContext): Promise<string[]> {
+  const previous = ctx.state.component('containerd');
+  if (!usesDistroContainerd(ctx) || (previous?.files ?? []).some((f) => isUpstreamBinary(f.path))) return [];
+  const files = await renderContainerdFiles(ctx);
+  const written = await writeComponentFiles(ctx, 'containerd', files);
+  ctx.state.recordComponent('containerd', { files: recordFiles(files), backups: written.backups }, ctx.ports.clock.now());
+  // Saved now, not when the packages step ends: a run killed during the install must still know these files are kjoin's.
+  await ctx.state.save();
+  return written.changed;
+}
+
 /** Waits until containerd answers on its socket, so the next steps never race its start. */
 async function waitForContainerd(ctx: StepContext): Promise<void> {
   for (let attempt = 0; attempt < 30; attempt++) {
@@ -123,31 +155,31 @@ export const containerdStep: Step = {
   },
   async check(ctx) {
     const distro = usesDistroContainerd(ctx);
-    if (distro && !(await detectContainerdVersion(ctx))) return { status: 'needed', reason: 'containerd is not installed' };
+    const version = distro ? await detectContainerdVersion(ctx) : CONTAINERD_UPSTREAM_VERSION;
+    if (!version) return { status: 'needed', reason: 'containerd is not installed' };
     const reasons: string[] = [];
+    // A configuration written ahead of the package (preseedContainerdFiles) is recorded without a version yet.
+    if (distro && ctx.state.component('containerd')?.version !== version) reasons.push(`containerd ${version} not recorded yet`);
     if (!distro && !(await upstreamBinariesInPlace(ctx))) reasons.push(`containerd ${CONTAINERD_UPSTREAM_VERSION} (upstream) not installed`);
     const binaries = distro ? [] : (ctx.state.component('containerd')?.files ?? []).filter((f) => isUpstreamBinary(f.path)).map((f) => f.path);
     reasons.push(...(await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx), binaries)));
-    if ((await ctx.ports.systemd.isEnabled(UNIT)) !== 'enabled') reasons.push('not enabled');
-    if (!(await ctx.ports.systemd.isActive(UNIT))) reasons.push('not running');
+    const [enabled, active] = await Promise.all([ctx.ports.systemd.isEnabled(UNIT), ctx.ports.systemd.isActive(UNIT)]);
+    if (enabled !== 'enabled') reasons.push('not enabled');
+    if (!active) reasons.push('not running');
     return reasons.length ? { status: 'needed', reason: reasons.join(', ') } : { status: 'done' };
   },
   async prefetch(ctx) {
     if (!usesDistroContainerd(ctx) && !(await upstreamBinariesInPlace(ctx))) await fetchUpstreamContainerd(ctx);
   },
   async apply(ctx) {
-    const wasActive = await ctx.ports.systemd.isActive(UNIT);
     const { version, binaries, installed: binariesChanged } = await ensureInstalled(ctx);
     const files = await renderContainerdFiles(ctx);
     const written = await writeComponentFiles(ctx, 'containerd', files, binaries.map((b) => b.path));
     const touched = [...written.changed, ...written.removed];
-    if (touched.some(isSystemdUnitPath)) await ctx.ports.systemd.daemonReload();
-    await ctx.ports.systemd.enable(UNIT, { now: true });
-    if (wasActive && (touched.length > 0 || binariesChanged)) {
-      ctx.reporter.progress(`restarting containerd: its ${binariesChanged ? 'binaries' : 'configuration'} changed`);
-      await ctx.ports.systemd.restart(UNIT);
-    }
-    await waitForContainerd(ctx);
+    const restartReason = binariesChanged ? 'its binaries changed' : touched.length > 0 ? 'its configuration changed' : null;
+    const settled = await settleUnit(ctx, UNIT, { unitFilesChanged: touched.some(isSystemdUnitPath), running: { restartReason } });
+    // A containerd that was running and stays untouched already answers (Type=notify: active means serving).
+    if (settled !== 'unchanged') await waitForContainerd(ctx);
     const source = usesDistroContainerd(ctx) ? 'distro' : UPSTREAM_SOURCE;
     ctx.state.recordComponent('containerd', { version, source, files: [...binaries, ...recordFiles(files)], backups: written.backups, units: [UNIT] }, ctx.ports.clock.now());
     const wrote = [...(binariesChanged ? [`${binaries.length} binaries`] : []), ...written.changed];

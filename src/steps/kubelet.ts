@@ -8,6 +8,7 @@ import { renderProxyFile } from './containerd.js';
 import { reportDownload } from './download-progress.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
 import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
+import { settleUnit } from './settle-unit.js';
 
 const UNIT = 'kubelet.service';
 const BINARY_MODE = 0o755;
@@ -121,8 +122,7 @@ export const kubeletStep: Step = {
     }
     const files = await renderKubeletFiles(ctx);
     const written = await writeComponentFiles(ctx, 'kubelet', files, [PATHS.kubeletBinary]);
-    if ([...written.changed, ...written.removed].some(isSystemdUnitPath)) await ctx.ports.systemd.daemonReload();
-    await ctx.ports.systemd.enable(UNIT);
+    await settleUnit(ctx, UNIT, { unitFilesChanged: [...written.changed, ...written.removed].some(isSystemdUnitPath) });
     ctx.state.recordComponent(
       'kubelet',
       { version, source: kubeletUrl(ctx), files: [binary, ...recordFiles(files)], backups: written.backups, units: [UNIT] },

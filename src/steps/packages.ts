@@ -1,15 +1,9 @@
 import { emptyPlan, type Step, type StepContext } from '../engine/step.js';
 import { createPackageManager, ensurePackages } from '../platform/ensure-packages.js';
 import { partitionInstalled, type LogicalPackage, type PackageManagerBackend } from '../platform/package-manager.js';
-import { requiredPackages, resolvePackage } from '../platform/package-names.js';
-
-/** containerd comes from the distribution when asked and when the distribution packages it. */
-export function usesDistroContainerd(ctx: StepContext): boolean {
-  const manager = ctx.facts.packageManager;
-  if (ctx.config.containerd.source !== 'distro') return false;
-  if (manager !== 'apt' && manager !== 'dnf' && manager !== 'yum') return false;
-  return resolvePackage('containerd', ctx.facts.os, manager).availability !== 'unavailable';
-}
+import { requiredPackages } from '../platform/package-names.js';
+import { preseedContainerdFiles } from './containerd.js';
+import { usesDistroContainerd } from './containerd-source.js';
 
 function wantedPackages(ctx: StepContext): LogicalPackage[] {
   // wireguard-tools is small and lets the node (and Kilo) manage keys with wg(8) where it is packaged.
@@ -30,7 +24,8 @@ async function listMissing(ctx: StepContext, backend: PackageManagerBackend): Pr
 /**
  * Installs what a node needs from the distribution in one transaction (conntrack, iptables, socat, ethtool,
  * ebtables, kmod, procps, ca-certificates, wireguard-tools, and containerd when it comes from the distribution),
- * never software-properties-common. Idempotency: no-op when dpkg/rpm reports every package installed; package
+ * never software-properties-common. When it installs containerd it writes containerd's configuration first
+ * (preseedContainerdFiles), so the package starts containerd on kjoin's configuration and nothing restarts it. Idempotency: no-op when dpkg/rpm reports every package installed; package
  * lists are refreshed only when something is missing and they are stale.
  */
 export const packagesStep: Step = {
@@ -48,8 +43,14 @@ export const packagesStep: Step = {
   },
   async apply(ctx) {
     const backend = createPackageManager(ctx.facts, ctx.ports);
+    const containerdNames = usesDistroContainerd(ctx) ? backend.resolve('containerd').names : [];
     const result = await ensurePackages(backend, wantedPackages(ctx), {
       onProgress: (progress) => ctx.reporter.progress(progress.message, progress.package ? { package: progress.package, kind: progress.kind } : { kind: progress.kind }),
+      beforeInstall: async (packages) => {
+        if (!packages.some((name) => containerdNames.includes(name))) return;
+        const written = await preseedContainerdFiles(ctx);
+        if (written.length) ctx.reporter.progress(`wrote ${written.join(', ')} first, so containerd starts on it`);
+      },
     });
     const previous = ctx.state.component('packages');
     ctx.state.recordComponent(

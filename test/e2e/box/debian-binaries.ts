@@ -8,12 +8,12 @@ import { logBox, resolveBaseDir } from './host.js';
  * mirror double packs Debian's own builds (containerd, its runc v2 shim, ctr; runc) into a release-shaped tarball.
  * They are fetched with `apt-get download` once and kept under the harness directory.
  */
-export interface DebianRuntimeBinaries {
+export type DebianRuntimeBinaries = {
   containerd: Buffer;
   'containerd-shim-runc-v2': Buffer;
   ctr: Buffer;
   runc: Buffer;
-}
+};
 
 const MEMBERS: Array<[keyof DebianRuntimeBinaries, string]> = [
   ['containerd', 'usr/bin/containerd'],

@@ -37,6 +37,7 @@ describe('SystemctlSystemd', () => {
     await systemd.daemonReload();
     await systemd.enable('kubelet', { now: true });
     await systemd.enable('containerd');
+    await systemd.enable('kubelet.service', { reload: false });
     await systemd.restart('containerd');
     await systemd.mask('swap.target');
     const props = await systemd.showProperties('kubelet', ['ActiveState', 'SubState']);
@@ -46,6 +47,7 @@ describe('SystemctlSystemd', () => {
       ['daemon-reload'],
       ['enable', '--now', 'kubelet'],
       ['enable', 'containerd'],
+      ['enable', '--no-reload', 'kubelet.service'],
       ['restart', 'containerd'],
       ['mask', 'swap.target'],
       ['show', '-p', 'ActiveState', '-p', 'SubState', 'kubelet'],

@@ -106,7 +106,7 @@ describe('containerd step: rendered files', () => {
     await containerdStep.apply(h.context());
 
     expect(h.fs.writes).toContainEqual({ path: PROXY_DROP_IN, mode: 0o600 });
-    expect(h.systemd.calls.map((c) => c.op)).toEqual(['daemon-reload', 'enable', 'restart']);
+    expect(h.systemd.calls.map((c) => c.op)).toEqual(['daemon-reload', 'restart']);
     expect(JSON.stringify([h.progress, h.logs])).not.toContain('s3cr');
   });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +9,7 @@ import { NodeFileSystem } from '../../../src/io/fs.js';
 import { containerdStep } from '../../../src/steps/containerd.js';
 import { CONTAINERD_UPSTREAM_VERSION, RUNC_VERSION, UPSTREAM_SOURCE } from '../../../src/steps/containerd-upstream.js';
 import { requiredPackages } from '../../../src/platform/package-names.js';
-import { usesDistroContainerd } from '../../../src/steps/packages.js';
+import { usesDistroContainerd } from '../../../src/steps/containerd-source.js';
 import { cniPluginsArtifact, containerdReleaseArtifacts, runcArtifacts, sha256Hex, type MirrorArtifact } from '../../doubles/mirror/artifacts.js';
 import { ROCKY_8 } from '../platform/hosts.js';
 import { loadTestConfig, makeDebianFacts, makeHarness, type ConfigInput, type StepHarness } from './step-context.js';
@@ -42,9 +43,9 @@ async function makeHost(options: { config?: ConfigInput; rhel?: boolean; artifac
   const facts = options.rhel ? makeDebianFacts({ os: ROCKY_8, packageManager: 'dnf' }) : makeDebianFacts();
   const h = makeHarness({ config, facts, fs: new NodeFileSystem(root) });
   serve(h, options.artifacts ?? RELEASE);
-  const installed = () => fsp.access(path.join(root, 'usr/local/bin/containerd')).then(() => true, () => false);
-  h.exec.on('/usr/local/bin/containerd', async () => ((await installed()) ? { stdout: `containerd github.com/containerd/containerd v${CONTAINERD_UPSTREAM_VERSION} 7f7fdf5` } : { exitCode: 127 }), '/usr/local/bin/containerd');
-  h.exec.on('/usr/local/bin/ctr', async () => ((await installed()) ? { stdout: 'Server:\n  Version: v1.7.22' } : { exitCode: 127 }), '/usr/local/bin/ctr');
+  const installed = () => existsSync(path.join(root, 'usr/local/bin/containerd'));
+  h.exec.on('/usr/local/bin/containerd', () => (installed() ? { stdout: `containerd github.com/containerd/containerd v${CONTAINERD_UPSTREAM_VERSION} 7f7fdf5` } : { exitCode: 127 }), '/usr/local/bin/containerd');
+  h.exec.on('/usr/local/bin/ctr', () => (installed() ? { stdout: 'Server:\n  Version: v1.7.22' } : { exitCode: 127 }), '/usr/local/bin/ctr');
   return { h, root };
 }
 
@@ -78,8 +79,9 @@ describe('containerd step: the upstream release', () => {
     // Nothing left behind: no staging directory, no cached download.
     expect((await fsp.readdir(path.join(root, 'usr/local/bin'))).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(await fsp.readdir(path.join(root, 'var/lib/kjoin/cache'))).toEqual([]);
-    expect(h.systemd.calls).toEqual([{ op: 'daemon-reload' }, { op: 'enable', unit: 'containerd.service', now: true }]);
-    expect(result.message).toContain(`containerd ${CONTAINERD_UPSTREAM_VERSION} running`);
+    // enable reloads the manager, so the new unit file is picked up without a daemon-reload of kjoin's own
+    expect(h.systemd.calls).toEqual([{ op: 'enable', unit: 'containerd.service', now: true }]);
+    expect(result?.message).toContain(`containerd ${CONTAINERD_UPSTREAM_VERSION} running`);
 
     const record = h.state.component('containerd')!;
     expect(record).toMatchObject({ version: CONTAINERD_UPSTREAM_VERSION, source: UPSTREAM_SOURCE, units: ['containerd.service'] });
@@ -107,7 +109,7 @@ describe('containerd step: the upstream release', () => {
     await containerdStep.apply(h.context());
 
     expect(await fsp.readFile(path.join(root, 'usr/local/bin/ctr'), 'utf8')).toContain('ctr double');
-    expect(h.systemd.calls.slice(calls)).toEqual([{ op: 'enable', unit: 'containerd.service', now: true }, { op: 'restart', unit: 'containerd.service' }]);
+    expect(h.systemd.calls.slice(calls)).toEqual([{ op: 'restart', unit: 'containerd.service' }]);
     expect(h.progress.map((p) => p.message)).toContain('restarting containerd: its binaries changed');
   });
 

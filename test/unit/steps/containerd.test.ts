@@ -1,7 +1,8 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { isKjoinError, type KjoinError } from '../../../src/errors.js';
-import { containerdStep } from '../../../src/steps/containerd.js';
+import { emptyPlan, type Step } from '../../../src/engine/step.js';
+import { containerdStep, preseedContainerdFiles } from '../../../src/steps/containerd.js';
 import { expectConverged, loadTestConfig, makeHarness, scriptContainerd, type ConfigInput, type StepHarness } from './step-context.js';
 
 const CONFIG = '/etc/containerd/config.toml';
@@ -50,17 +51,14 @@ function sandboxImageIn(text: string): unknown {
 }
 
 describe('containerd step: service lifecycle', () => {
-  it('writes the config and restarts the running service exactly once on a fresh Debian host', async () => {
+  it('writes the config and restarts the running service exactly once on a fresh Debian host (the package enabled it)', async () => {
     const h = await makeDebianHost();
-    expect(await containerdStep.check(h.context())).toEqual({ status: 'needed', reason: `${CONFIG} differs` });
+    expect(await containerdStep.check(h.context())).toEqual({ status: 'needed', reason: `containerd 1.6.20 not recorded yet, ${CONFIG} differs` });
 
     const result = await containerdStep.apply(h.context());
 
     expect(h.fs.writes).toEqual([{ path: CONFIG, mode: 0o644 }]);
-    expect(h.systemd.calls).toEqual([
-      { op: 'enable', unit: 'containerd.service', now: true },
-      { op: 'restart', unit: 'containerd.service' },
-    ]);
+    expect(h.systemd.calls).toEqual([{ op: 'restart', unit: 'containerd.service' }]);
     expect(h.exec.calls.filter((c) => c.command === 'ctr').map((c) => c.args)).toEqual([['--address', '/run/containerd/containerd.sock', 'version']]);
     expect(h.state.component('containerd')).toMatchObject({ version: '1.6.20', source: 'distro', units: ['containerd.service'], backups: [] });
     expect(result).toEqual({ message: `containerd 1.6.20 running (wrote ${CONFIG})` });
@@ -91,7 +89,7 @@ describe('containerd step: service lifecycle', () => {
     await containerdStep.apply(h.context());
 
     expect(h.fs.writes.slice(writes)).toEqual([]);
-    expect(h.systemd.operationsOn('containerd')).toEqual(['enable']);
+    expect(h.systemd.operationsOn('containerd')).toEqual(['start']);
   });
 
   it('restarts exactly once when a new Kubernetes version changes the pause image', async () => {
@@ -151,5 +149,49 @@ describe('containerd step: service lifecycle', () => {
     expect(error.code).toBe('step-failed');
     expect(error.message).toBe('containerd is not installed although the packages step ran');
     expect(h.fs.writes).toEqual([]);
+  });
+});
+
+describe('containerd step in a run after the packages step', () => {
+  it('finds the containerd the packages step installed, asked once for check, render and apply together', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    h.exec.on('containerd', { exitCode: 127, stderr: 'containerd: command not found' });
+    h.exec.on('ctr', { stdout: 'Server:\n  Version: 1.6.20~ds1' });
+    // Stands in for the packages step: apt installs containerd, whose postinst enables and starts it.
+    const installContainerd: Step = {
+      id: 'packages',
+      title: 'Install prerequisite packages',
+      phase: 'system',
+      plan: () => emptyPlan(),
+      check: async () => ({ status: 'needed', reason: 'missing containerd' }),
+      apply: async () => {
+        scriptContainerd(h);
+        h.systemd.setUnit('containerd.service', { active: true, enabled: 'enabled' });
+      },
+    };
+
+    const summary = await h.run([installContainerd, containerdStep]);
+
+    expect(summary.outcomes.map((o) => [o.id, o.status])).toEqual([['packages', 'ok'], ['containerd', 'ok']]);
+    expect(h.state.component('containerd')).toMatchObject({ version: '1.6.20', source: 'distro' });
+    expect(h.exec.calls.filter((c) => c.command === 'containerd')).toHaveLength(1);
+  });
+});
+
+describe('containerd step after the packages step wrote its configuration ahead', () => {
+  it('records the version and neither writes nor restarts anything', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    await preseedContainerdFiles(h.context());
+    const writes = h.fs.writes.length;
+    scriptContainerd(h); // the package is installed now, and its postinst started containerd on the preseeded file
+    h.systemd.setUnit('containerd.service', { active: true, enabled: 'enabled' });
+    expect(await containerdStep.check(h.context())).toEqual({ status: 'needed', reason: 'containerd 1.6.20 not recorded yet' });
+
+    await containerdStep.apply(h.context());
+
+    expect(h.fs.writes.slice(writes)).toEqual([]);
+    expect(h.systemd.calls).toEqual([]);
+    expect(h.state.component('containerd')).toMatchObject({ version: '1.6.20', source: 'distro', units: ['containerd.service'] });
+    await expectConverged(h, containerdStep);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { packagesStep, usesDistroContainerd } from '../../../src/steps/packages.js';
+import { usesDistroContainerd } from '../../../src/steps/containerd-source.js';
+import { packagesStep } from '../../../src/steps/packages.js';
 import { argvOf, expectConverged, loadTestConfig, makeDebianFacts, makeHarness, type StepHarness } from './step-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/platform/${name}`, import.meta.url), 'utf8');
@@ -16,8 +17,8 @@ const BOOKWORM_BASE: Record<string, string> = {
 const WANTED = ['ca-certificates', 'conntrack', 'iptables', 'socat', 'ethtool', 'ebtables', 'kmod', 'procps', 'wireguard-tools', 'containerd'];
 const LIST = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4';
 
-/** dpkg-query answers from `installed`; a successful apt-get install adds what it was asked for. */
-function scriptDebian(h: StepHarness, installed: Record<string, string>): Map<string, string> {
+/** dpkg-query answers from `installed`; a successful apt-get install adds what it was asked for (after `onInstall`). */
+function scriptDebian(h: StepHarness, installed: Record<string, string>, onInstall?: () => void): Map<string, string> {
   const packages = new Map(Object.entries(installed));
   h.exec.on('dpkg-query', (args) => {
     const names = args.slice(2);
@@ -35,6 +36,7 @@ function scriptDebian(h: StepHarness, installed: Record<string, string>): Map<st
       h.fs.files.get(LIST)!.mtimeMs = h.clock.now().getTime();
       return { stdout: 'Hit:1 http://deb.debian.org/debian bookworm InRelease\nReading package lists...' };
     }
+    onInstall?.();
     for (const name of args.slice(args.indexOf('--no-install-recommends') + 1)) packages.set(name, '1.0');
     return { stdout: fixture('apt-get-install-bookworm.stdout.txt'), stderr: fixture('apt-get-install-bookworm.stderr.txt') };
   });
@@ -124,5 +126,38 @@ describe('packages step on Debian 12', () => {
     const aptCalls = argvOf(h.exec, 'apt-get').length;
     await expectConverged(h, packagesStep);
     expect(argvOf(h.exec, 'apt-get')).toHaveLength(aptCalls);
+  });
+});
+
+describe('packages step: containerd configuration ahead of the package', () => {
+  it('writes config.toml before apt installs containerd, so the package starts it on kjoin\'s configuration', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    let configAtInstall: string | null = null;
+    const packages = scriptDebian(h, BOOKWORM_BASE, () => {
+      configAtInstall = h.fs.files.get('/etc/containerd/config.toml')?.content.toString() ?? null;
+    });
+
+    await packagesStep.apply(h.context());
+
+    expect(packages.has('containerd')).toBe(true);
+    expect(configAtInstall).toMatch(/^\s*SystemdCgroup = true$/m);
+    expect(await h.fs.stat('/etc/containerd/config.toml')).toMatchObject({ mode: 0o644 });
+    // Recorded for reset, without a version: the containerd step records it once the package is there.
+    expect(h.state.component('containerd')).toMatchObject({ files: [{ path: '/etc/containerd/config.toml', mode: 0o644 }], units: [] });
+    expect(h.state.component('containerd')?.version).toBeUndefined();
+    expect(h.progress.map((p) => p.message)).toContain('wrote /etc/containerd/config.toml first, so containerd starts on it');
+  });
+
+  it('writes nothing ahead when containerd is installed already or comes from the upstream release', async () => {
+    const installed = makeHarness({ config: await loadTestConfig() });
+    scriptDebian(installed, { ...BOOKWORM_BASE, containerd: '1.6.20~ds1-1+b1' });
+    await packagesStep.apply(installed.context());
+    expect(installed.fs.files.has('/etc/containerd/config.toml')).toBe(false);
+
+    const upstream = makeHarness({ config: await loadTestConfig({ flags: { containerdSource: 'upstream' } }) });
+    scriptDebian(upstream, BOOKWORM_BASE);
+    await packagesStep.apply(upstream.context());
+    expect(upstream.fs.files.has('/etc/containerd/config.toml')).toBe(false);
+    expect(upstream.state.component('containerd')).toBeUndefined();
   });
 });

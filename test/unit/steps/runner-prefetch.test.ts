@@ -24,6 +24,12 @@ function failAfter(ms: number, what: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms).unref());
 }
 
+/** Resolves once `condition` holds, polling between turns of the event loop (fails after `ms` of real time). */
+async function waitUntil(condition: () => boolean, what: string, ms = 2000): Promise<void> {
+  const deadline = failAfter(ms, what);
+  while (!condition()) await Promise.race([new Promise((resolve) => setImmediate(resolve)), deadline]);
+}
+
 /** A step needed until applied, whose apply is `work`. */
 function makeStep(id: string, phase: Phase, work: (ctx: StepContext) => Promise<void>, prefetch?: (ctx: StepContext) => Promise<unknown>): Step {
   let applied = false;
@@ -116,7 +122,9 @@ describe('runner prefetch', () => {
     const h = makeHarness({ config: await loadTestConfig() });
     h.http.reply('https://dl.k8s.io/release/v1.31.2/bin/linux/amd64/kubelet.sha256', { status: 404, body: 'not found' });
     const seenAtA: number[] = [];
+    // Step a (the packages step in a real run) is still running when the prefetched download starts.
     const a = makeStep('a', 'system', async () => {
+      await waitUntil(() => h.http.calls.length > 0, 'the prefetched download');
       seenAtA.push(h.http.calls.length);
     });
 
@@ -136,6 +144,7 @@ describe('runner prefetch', () => {
     h.http.serveArtifact(url, 'kubelet-binary');
     const seenAtA: string[][] = [];
     const a = makeStep('a', 'system', async () => {
+      await waitUntil(() => h.http.calls.length > 0, 'the prefetched download');
       seenAtA.push(h.http.calls.map((c) => c.url));
     });
 
@@ -159,16 +168,27 @@ describe('runner prefetch', () => {
     expect(summary.outcomes.map((o) => [o.id, o.status])).toEqual([['b', 'needed'], ['cni', 'needed'], ['kubelet', 'needed']]);
   });
 
-  it('starts no prefetch for a step that is done or whose phase is skipped', async () => {
+  it('starts no prefetch for a step whose phase is skipped, and leaves the decision to the others', async () => {
     const h = makeHarness({ config: await loadTestConfig() });
     const prefetch = vi.fn(async () => 'bytes');
     const done: Step = { ...makeStep('done', 'runtime', async () => undefined, prefetch), check: async () => ({ status: 'done' }) };
-    const skipped = makeStep('skipped', 'kubelet', async () => undefined, prefetch);
+    const skipped = makeStep('skipped', 'kubelet', async () => undefined, vi.fn(async () => 'never'));
 
     const summary = await h.run([done, skipped], { skipPhases: ['kubelet'] });
 
-    expect(prefetch).not.toHaveBeenCalled();
+    expect(prefetch).toHaveBeenCalledTimes(1);
+    expect(skipped.prefetch).not.toHaveBeenCalled();
     expect(summary.outcomes.map((o) => [o.id, o.status])).toEqual([['done', 'no-change'], ['skipped', 'skipped']]);
+  });
+
+  it('downloads nothing on a converged host: the real steps\' prefetches find their work in place', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    h.http.serveArtifact('https://dl.k8s.io/release/v1.31.2/bin/linux/amd64/kubelet', 'kubelet-binary');
+    await h.run([kubeletStep]);
+    const calls = h.http.calls.length;
+
+    expect((await h.run([kubeletStep])).outcomes.map((o) => o.status)).toEqual(['no-change']);
+    expect(h.http.calls).toHaveLength(calls);
   });
 });
 
