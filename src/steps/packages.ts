@@ -25,8 +25,9 @@ async function listMissing(ctx: StepContext, backend: PackageManagerBackend): Pr
  * Installs what a node needs from the distribution in one transaction (conntrack, iptables, socat, ethtool,
  * ebtables, kmod, procps, ca-certificates, wireguard-tools, and containerd when it comes from the distribution),
  * never software-properties-common. When it installs containerd it writes containerd's configuration first
- * (preseedContainerdFiles), so the package starts containerd on kjoin's configuration and nothing restarts it. Idempotency: no-op when dpkg/rpm reports every package installed; package
- * lists are refreshed only when something is missing and they are stale.
+ * (preseedContainerdFiles), so the package starts containerd on kjoin's configuration and nothing restarts it.
+ * Idempotency: no-op when dpkg/rpm reports every package installed; package lists are refreshed only when
+ * something is missing and they are stale.
  */
 export const packagesStep: Step = {
   id: 'packages',
