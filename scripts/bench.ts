@@ -8,6 +8,7 @@
 import { NodeFileSystem } from '../src/io/fs.js';
 import { APT_INSTALL_FLAGS } from '../src/platform/apt.js';
 import { measureAptListsAge } from '../src/platform/apt-lists.js';
+import { DPKG_QUERY_FORMAT, parseDpkgQuery } from '../src/platform/apt-output.js';
 import { APT_ENV } from '../src/platform/apt-run.js';
 import { MAX_LIST_AGE_MS } from '../src/platform/ensure-packages.js';
 import { cniPluginsArtifact, kubeletArtifacts, startMirror } from '../test/doubles/mirror/server.js';
@@ -48,9 +49,9 @@ async function readAptTime(box: Box): Promise<number> {
 
 /** The bench's packages that dpkg does not report as installed in `box`. */
 async function listMissingPackages(box: Box): Promise<string[]> {
-  const query = await box.exec(['dpkg-query', '-W', '-f=${Package} ${Status}\n', ...PACKAGES]);
-  const installed = new Set(query.stdout.split('\n').filter((line) => line.endsWith(' install ok installed')).map((line) => line.split(' ')[0]));
-  return PACKAGES.filter((name) => !installed.has(name));
+  const query = await box.exec(['dpkg-query', '-W', `-f=${DPKG_QUERY_FORMAT}`, ...PACKAGES]);
+  const versions = parseDpkgQuery(query.stdout);
+  return PACKAGES.filter((name) => !versions.get(name));
 }
 
 function seconds(ms: number): string {

@@ -3,7 +3,7 @@ import { CACHE_DIR } from '../engine/state.js';
 import { emptyPlan, type Step, type StepContext } from '../engine/step.js';
 import { resolveDownloadUrl } from '../io/mirror.js';
 import { PATHS } from '../render/paths.js';
-import { reportDownload } from './download-progress.js';
+import { downloadToCache } from './download-progress.js';
 import { unpackRelease } from './unpack-release.js';
 
 /** CNI plugins release installed into /opt/cni/bin; the version every supported Kubernetes minor works with. */
@@ -26,20 +26,10 @@ function cachedArchive(ctx: StepContext): string {
 }
 
 /** Downloads and verifies the tarball into kjoin's cache once per run; shared by prefetch and apply. */
-function fetchArchive(ctx: StepContext): Promise<string> {
-  return ctx.background.run('cni-archive', async () => {
-    const url = cniArchiveUrl(ctx);
-    await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
-    await ctx.ports.http.download({
-      url,
-      dest: cachedArchive(ctx),
-      mode: 0o600,
-      sha256Url: `${url}.sha256`,
-      signal: ctx.signal,
-      onProgress: reportDownload(ctx, `downloading ${archiveName(ctx)}`),
-    });
-    return cachedArchive(ctx);
-  });
+async function fetchArchive(ctx: StepContext): Promise<string> {
+  const url = cniArchiveUrl(ctx);
+  await downloadToCache(ctx, { key: 'cni-archive', url, dest: cachedArchive(ctx), mode: 0o600, sha256Url: `${url}.sha256`, what: archiveName(ctx) });
+  return cachedArchive(ctx);
 }
 
 async function recordedPluginsInPlace(ctx: StepContext): Promise<boolean> {

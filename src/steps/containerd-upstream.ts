@@ -1,8 +1,9 @@
 import { CACHE_DIR, type FileRecord } from '../engine/state.js';
 import type { PlannedDownload, StepContext } from '../engine/step.js';
+import type { DownloadResult } from '../io/http.js';
 import { resolveDownloadUrl } from '../io/mirror.js';
 import { PATHS } from '../render/paths.js';
-import { reportDownload } from './download-progress.js';
+import { downloadToCache } from './download-progress.js';
 import { unpackRelease } from './unpack-release.js';
 
 /**
@@ -57,16 +58,11 @@ export function planUpstreamDownloads(ctx: StepContext): PlannedDownload[] {
 }
 
 /** Both downloads into kjoin's cache, verified there; once per run, shared by prefetch and apply. */
-export function fetchUpstreamContainerd(ctx: StepContext): Promise<[void, { sha256: string }]> {
-  const fetch = (key: string, url: string, dest: string, mode: number, sha256Url: string, what: string) =>
-    ctx.background.run(key, async () => {
-      await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
-      return ctx.ports.http.download({ url, dest, mode, sha256Url, signal: ctx.signal, onProgress: reportDownload(ctx, `downloading ${what}`) });
-    });
+export function fetchUpstreamContainerd(ctx: StepContext): Promise<[DownloadResult, DownloadResult]> {
   const tarball = tarballUrl(ctx);
   return Promise.all([
-    fetch('containerd-archive', tarball, cachedTarball(ctx), 0o600, `${tarball}.sha256sum`, tarballName(ctx)).then(() => undefined),
-    fetch('runc-binary', runcUrl(ctx), cachedRunc(ctx), 0o755, runcChecksumUrl(ctx), `runc v${RUNC_VERSION} (${ctx.facts.arch})`),
+    downloadToCache(ctx, { key: 'containerd-archive', url: tarball, dest: cachedTarball(ctx), mode: 0o600, sha256Url: `${tarball}.sha256sum`, what: tarballName(ctx) }),
+    downloadToCache(ctx, { key: 'runc-binary', url: runcUrl(ctx), dest: cachedRunc(ctx), mode: 0o755, sha256Url: runcChecksumUrl(ctx), what: `runc v${RUNC_VERSION} (${ctx.facts.arch})` }),
   ]);
 }
 
@@ -75,11 +71,16 @@ export function isUpstreamBinary(file: string): boolean {
   return file === PATHS.runcBinary || file.startsWith(`${PATHS.upstreamBinDir}/`);
 }
 
+/** The release binaries state.json records for the containerd component (none for the distribution's). */
+export function recordedUpstreamBinaries(ctx: StepContext): FileRecord[] {
+  return (ctx.state.component('containerd')?.files ?? []).filter((f) => isUpstreamBinary(f.path));
+}
+
 /** The binaries are in place when state.json records this release and every binary still has its hash and mode. */
 export async function upstreamBinariesInPlace(ctx: StepContext): Promise<boolean> {
   const record = ctx.state.component('containerd');
   if (record?.version !== CONTAINERD_UPSTREAM_VERSION || record.source !== UPSTREAM_SOURCE) return false;
-  const binaries = record.files.filter((f) => isUpstreamBinary(f.path));
+  const binaries = recordedUpstreamBinaries(ctx);
   if (!binaries.some((f) => f.path === PATHS.runcBinary) || binaries.length < 2) return false;
   for (const file of binaries) if (!(await ctx.state.fileMatches(file))) return false;
   return true;

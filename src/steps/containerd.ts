@@ -12,8 +12,8 @@ import {
   CONTAINERD_UPSTREAM_VERSION,
   fetchUpstreamContainerd,
   installUpstreamBinaries,
-  isUpstreamBinary,
   planUpstreamDownloads,
+  recordedUpstreamBinaries,
   upstreamBinariesInPlace,
   UPSTREAM_SOURCE,
 } from './containerd-upstream.js';
@@ -85,7 +85,7 @@ async function ensureInstalled(ctx: StepContext): Promise<{ version: string; bin
   if (!usesDistroContainerd(ctx)) {
     const version = CONTAINERD_UPSTREAM_VERSION;
     if (await upstreamBinariesInPlace(ctx)) {
-      return { version, binaries: ctx.state.component('containerd')?.files.filter((f) => isUpstreamBinary(f.path)) ?? [], installed: false };
+      return { version, binaries: recordedUpstreamBinaries(ctx), installed: false };
     }
     return { version, binaries: await installUpstreamBinaries(ctx), installed: true };
   }
@@ -106,8 +106,7 @@ async function ensureInstalled(ctx: StepContext): Promise<{ version: string; bin
  * rewrites it for a 2.x package. Not done when the upstream release is recorded: its files go in the step's switch.
  */
 export async function preseedContainerdFiles(ctx: StepContext): Promise<string[]> {
-  const previous = ctx.state.component('containerd');
-  if (!usesDistroContainerd(ctx) || (previous?.files ?? []).some((f) => isUpstreamBinary(f.path))) return [];
+  if (!usesDistroContainerd(ctx) || recordedUpstreamBinaries(ctx).length > 0) return [];
   const files = await renderContainerdFiles(ctx);
   const written = await writeComponentFiles(ctx, 'containerd', files);
   ctx.state.recordComponent('containerd', { files: recordFiles(files), backups: written.backups }, ctx.ports.clock.now());
@@ -161,7 +160,7 @@ export const containerdStep: Step = {
     // A configuration written ahead of the package (preseedContainerdFiles) is recorded without a version yet.
     if (distro && ctx.state.component('containerd')?.version !== version) reasons.push(`containerd ${version} not recorded yet`);
     if (!distro && !(await upstreamBinariesInPlace(ctx))) reasons.push(`containerd ${CONTAINERD_UPSTREAM_VERSION} (upstream) not installed`);
-    const binaries = distro ? [] : (ctx.state.component('containerd')?.files ?? []).filter((f) => isUpstreamBinary(f.path)).map((f) => f.path);
+    const binaries = distro ? [] : recordedUpstreamBinaries(ctx).map((f) => f.path);
     reasons.push(...(await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx), binaries)));
     const [enabled, active] = await Promise.all([ctx.ports.systemd.isEnabled(UNIT), ctx.ports.systemd.isActive(UNIT)]);
     if (enabled !== 'enabled') reasons.push('not enabled');

@@ -5,7 +5,7 @@ import { renderKubeletConfig } from '../render/kubelet-config.js';
 import { renderKubeletDropIn, renderKubeletService } from '../render/kubelet-unit.js';
 import { isSystemdUnitPath, PATHS } from '../render/paths.js';
 import { renderProxyFile } from './containerd.js';
-import { reportDownload } from './download-progress.js';
+import { downloadToCache } from './download-progress.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
 import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
 import { settleUnit } from './settle-unit.js';
@@ -66,18 +66,9 @@ function cachedBinary(ctx: StepContext): string {
  * it into place, so a prefetch never replaces the running kubelet before the kubelet step's turn.
  */
 function fetchKubelet(ctx: StepContext): Promise<{ sha256: string }> {
-  return ctx.background.run('kubelet-binary', async () => {
-    const url = kubeletUrl(ctx);
-    await ctx.ports.fs.mkdir(CACHE_DIR, 0o700);
-    return ctx.ports.http.download({
-      url,
-      dest: cachedBinary(ctx),
-      mode: BINARY_MODE,
-      sha256Url: `${url}.sha256`,
-      signal: ctx.signal,
-      onProgress: reportDownload(ctx, `downloading kubelet v${requireKubernetesVersion(ctx)} (${ctx.facts.arch})`),
-    });
-  });
+  const url = kubeletUrl(ctx);
+  const what = `kubelet v${requireKubernetesVersion(ctx)} (${ctx.facts.arch})`;
+  return downloadToCache(ctx, { key: 'kubelet-binary', url, dest: cachedBinary(ctx), mode: BINARY_MODE, sha256Url: `${url}.sha256`, what });
 }
 
 /**
@@ -98,7 +89,8 @@ export const kubeletStep: Step = {
       files: await renderKubeletFiles(ctx),
       downloads: [{ url, path: cachedBinary(ctx), mode: BINARY_MODE, sha256From: `${url}.sha256` }],
       notes: [`move the verified kubelet into ${PATHS.kubeletBinary}`],
-      commands: [['systemctl', 'daemon-reload'], ['systemctl', 'enable', UNIT]],
+      // What a fresh host runs (settleUnit): the symlinks only; a daemon-reload just when systemd holds older unit files.
+      commands: [['systemctl', 'enable', '--no-reload', UNIT]],
     });
   },
   async check(ctx) {

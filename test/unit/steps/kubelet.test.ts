@@ -41,7 +41,7 @@ describe('kubelet step', () => {
     expect(mirrored.http.calls.map((c) => c.url)).toEqual([`${url}.sha256`, url]);
   });
 
-  it('plans the unit, the drop-in and the KubeletConfiguration, a daemon-reload and an enable', async () => {
+  it('plans the unit, the drop-in and the KubeletConfiguration, and an enable without a manager reload', async () => {
     const h = await makeHost();
     const plan = await kubeletStep.plan(h.context());
     expect(plan.files.map((f) => [f.path, f.mode])).toEqual([
@@ -49,10 +49,7 @@ describe('kubelet step', () => {
       [DROP_IN, 0o644],
       [KUBELET_CONFIG, 0o644],
     ]);
-    expect(plan.commands).toEqual([
-      ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', 'kubelet.service'],
-    ]);
+    expect(plan.commands).toEqual([['systemctl', 'enable', '--no-reload', 'kubelet.service']]);
     expect(valuesOf(parseIni(plan.files[0]!.content), 'Service', 'ExecStart')).toEqual([BINARY]);
     const kubeletConfig = parseYaml(plan.files[2]!.content);
     expect(kubeletConfig).toMatchObject({ kind: 'KubeletConfiguration', cgroupDriver: 'systemd', resolvConf: '/etc/resolv.conf', registerWithTaints: [] });
