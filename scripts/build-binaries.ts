@@ -22,6 +22,7 @@ import { createGzip } from 'node:zlib';
 import { x as extractTar } from 'tar';
 import { build } from 'tsup';
 import { RUNTIME_NODE_FLAGS } from '../src/runtime-flags.js';
+import { zodEnglishLocaleOnly } from './esbuild-plugins.js';
 
 /** Node 22 LTS: the first line whose SEA config takes `execArgv`; bump both integrities with it. */
 export const SEA_NODE_VERSION = '22.23.3';
@@ -109,6 +110,7 @@ export async function bundleSeaMain(): Promise<string> {
     minify: true,
     clean: false,
     loader: { '.tmpl': 'text' },
+    esbuildPlugins: [zodEnglishLocaleOnly],
     // import() of a built-in (node:fs/promises in src/io/exec.ts) would stay import() for a node22 target, and
     // Node's SEA docs rule out import() in a main built with useCodeCache: make it require().
     esbuildOptions: (options) => {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { CONFIG_OPTIONS } from '../config/options.js';
-import { buildCloudInitInput, type CloudInitOptions } from '../lifecycle/cloud-init-input.js';
-import { renderCloudInit } from '../lifecycle/cloud-init-userdata.js';
+import type { CloudInitOptions } from '../lifecycle/cloud-init-input.js';
 import { VERSION } from '../version.js';
 import { addTableOptions, describeEnvOnly } from './commander-options.js';
 import type { CommandEnv } from './command-env.js';
@@ -30,6 +29,7 @@ export function registerCloudInit(program: Command, env: CommandEnv): void {
     )
     .action(async (options: CloudInitOptions, cmd: Command) => {
       const { ports } = env.setup(cmd);
+      const [{ buildCloudInitInput }, { renderCloudInit }] = await Promise.all([import('../lifecycle/cloud-init-input.js'), import('../lifecycle/cloud-init-userdata.js')]);
       const { userdata, warnings } = await buildCloudInitInput({ fs: ports.fs, env: env.io.env, options, cwd: process.cwd(), version: VERSION });
       for (const warning of warnings) env.io.stderr.write(`kjoin: warning: ${warning}\n`);
       if (userdata.secretFiles.length > 0) {

@@ -1,7 +1,4 @@
 import { Argument, type Command } from 'commander';
-import { renderBashCompletion } from '../lifecycle/completion-bash.js';
-import { describeCommandTree } from '../lifecycle/completion-model.js';
-import { renderZshCompletion } from '../lifecycle/completion-zsh.js';
 import type { CommandEnv } from './command-env.js';
 
 /**
@@ -17,7 +14,12 @@ export function registerCompletion(program: Command, env: CommandEnv): void {
       'after',
       '\nExamples:\n  source <(kjoin completion bash)\n  kjoin completion bash | sudo tee /etc/bash_completion.d/kjoin\n  kjoin completion zsh > "${fpath[1]}/_kjoin"\n',
     )
-    .action((shell: 'bash' | 'zsh') => {
+    .action(async (shell: 'bash' | 'zsh') => {
+      const [{ describeCommandTree }, { renderBashCompletion }, { renderZshCompletion }] = await Promise.all([
+        import('../lifecycle/completion-model.js'),
+        import('../lifecycle/completion-bash.js'),
+        import('../lifecycle/completion-zsh.js'),
+      ]);
       const tree = describeCommandTree(program);
       env.io.stdout.write(shell === 'bash' ? renderBashCompletion(tree) : renderZshCompletion(tree));
     });

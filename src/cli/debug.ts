@@ -1,7 +1,5 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { collectDebugBundle } from '../lifecycle/debug-collect.js';
-import { defaultBundlePath, writeDebugBundle } from '../lifecycle/debug-write.js';
 import type { CommandEnv } from './command-env.js';
 
 /**
@@ -16,6 +14,8 @@ export function registerDebug(program: Command, env: CommandEnv): void {
     .option('--config <file>', 'the JoinConfiguration to include (redacted) [env KJOIN_CONFIG]', '/etc/kjoin/join.yaml')
     .addHelpText('after', '\nExamples:\n  sudo kjoin debug\n  sudo kjoin debug --output-file ./node-7-debug.tar.gz\n')
     .action(async (options: { outputFile: string; config: string }, command: Command) => {
+      // Loaded when the command runs, so the other commands (join above all) do not start up with its modules.
+      const [{ collectDebugBundle }, { defaultBundlePath, writeDebugBundle }] = await Promise.all([import('../lifecycle/debug-collect.js'), import('../lifecycle/debug-write.js')]);
       const { ports } = env.setup(command);
       const now = ports.clock.now();
       const facts = await env.detect(ports).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));

@@ -4,7 +4,6 @@ import { checkNodeLabels } from '../config/node-restriction.js';
 import { KjoinError } from '../errors.js';
 import type { Facts } from '../facts/types.js';
 import type { Reporter } from '../progress/events.js';
-import { providerFor } from '../providers/index.js';
 import type { ClusterDiscovery, ProviderContext } from '../providers/types.js';
 
 /**
@@ -12,6 +11,8 @@ import type { ClusterDiscovery, ProviderContext } from '../providers/types.js';
  * refused credential or CA pin ends the run here (exit 4) with nothing written.
  */
 export async function discoverCluster(options: Omit<ProviderContext, 'progress'> & { reporter: Reporter }): Promise<ClusterDiscovery> {
+  // Loaded on first use: an install-only run (--skip-phases register) never asks a control plane.
+  const { providerFor } = await import('../providers/index.js');
   const provider = providerFor(options.config.controlPlane.provider);
   const progress = (message: string) => options.reporter.emit({ type: 'log', phase: 'preflight', step: 'discover', message });
   progress(`asking the ${provider.name} control plane for the cluster's CA, version and node settings`);

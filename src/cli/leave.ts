@@ -4,8 +4,7 @@ import { SCW_SECRET_KEY_ENV, TOKEN_ENV } from '../config/secrets.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { StateStore } from '../engine/state.js';
 import { KjoinError } from '../errors.js';
-import { LEAVE_STEP, leaveCluster, type LeaveResult } from '../lifecycle/leave.js';
-import { resetHost } from '../lifecycle/reset.js';
+import type { LeaveResult } from '../lifecycle/leave.js';
 import type { Reporter } from '../progress/events.js';
 import type { ProviderContext } from '../providers/index.js';
 import { VERSION } from '../version.js';
@@ -14,7 +13,7 @@ import { REMOVE_KEY_OPTION, reportFailure, resolveLogFile, summarizeReset } from
 import { openReporting } from './reporting.js';
 
 /** Config, secrets and facts for a provider's deregister, read only when the node is a provider's (Kosmos). */
-async function buildProviderContext(env: CommandEnv, ports: CommandPorts, reporter: Reporter, http: ProviderContext['http']): Promise<ProviderContext> {
+async function buildProviderContext(env: CommandEnv, ports: CommandPorts, reporter: Reporter, http: ProviderContext['http'], step: string): Promise<ProviderContext> {
   const facts = await env.detect(ports);
   const loaded = await loadConfig({ fs: ports.fs, env: env.io.env, flags: {}, facts: { cloudProvider: facts.cloud.provider } });
   if (!loaded.config) {
@@ -28,7 +27,7 @@ async function buildProviderContext(env: CommandEnv, ports: CommandPorts, report
     fs: ports.fs,
     clock: ports.clock,
     signal: env.io.signal,
-    progress: (message) => reporter.emit({ type: 'step-progress', step: LEAVE_STEP.id, phase: 'leave', message }),
+    progress: (message) => reporter.emit({ type: 'step-progress', step, phase: 'leave', message }),
   };
 }
 
@@ -47,6 +46,8 @@ export function registerLeave(program: Command, env: CommandEnv): void {
       `\nWhen the control plane cannot be reached or refuses, leave prints what to delete by hand and exits 1\nwithout changing the host, unless --force is given. Scaleway nodes need ${SCW_SECRET_KEY_ENV}.\n\nExamples:\n  kjoin leave\n  ${SCW_SECRET_KEY_ENV}=... kjoin leave --output plain\n  kjoin leave --force\n`,
     )
     .action(async (options: { force?: boolean; removeWireguardKey?: boolean }, cmd: Command) => {
+    // Loaded when the command runs, so the other commands (join above all) do not start up with its modules.
+      const [{ LEAVE_STEP, leaveCluster }, { resetHost }] = await Promise.all([import('../lifecycle/leave.js'), import('../lifecycle/reset.js')]);
       const { globals, ports } = env.setup(cmd);
       const secrets = { token: env.io.env[TOKEN_ENV], scwSecretKey: env.io.env[SCW_SECRET_KEY_ENV] };
       const reporting = await openReporting({ env, globals, ports, logFile: resolveLogFile(env), secrets });
@@ -66,7 +67,7 @@ export function registerLeave(program: Command, env: CommandEnv): void {
           signal: env.io.signal,
           reporter,
           state: state.snapshot,
-          providerContext: () => buildProviderContext(env, ports, reporter, http),
+          providerContext: () => buildProviderContext(env, ports, reporter, http, LEAVE_STEP.id),
         });
         if (!left.left) {
           if (!options.force) {

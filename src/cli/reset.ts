@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { isKjoinError } from '../errors.js';
-import { resetHost, type ResetResult } from '../lifecycle/reset.js';
+import type { ResetResult } from '../lifecycle/reset.js';
 import { DEFAULT_LOG_PATH } from '../progress/log-file.js';
 import { VERSION } from '../version.js';
 import type { CommandEnv } from './command-env.js';
@@ -49,6 +49,7 @@ export function registerReset(program: Command, env: CommandEnv): void {
       try {
         reporter.emit({ type: 'run-start', message: `kjoin ${VERSION} reset${dryRun ? ' (dry run)' : ''}` });
         if (!dryRun) lock = await acquireLock(ports.fs, env.io.pid);
+        const { resetHost } = await import('../lifecycle/reset.js');
         const result = await resetHost(ports, { dryRun, removeWireguardKey: options.removeWireguardKey === true, reporter });
         reporter.emit({ type: 'run-end', status: 'ok', durationMs: Math.round(ports.clock.monotonicMs() - started), message: summarizeReset(result) });
       } catch (error) {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { collectStatus } from '../lifecycle/status-collect.js';
-import { formatStatus } from '../lifecycle/status-format.js';
 import { resolveProxy, type CommandEnv } from './command-env.js';
 
 /**
@@ -16,6 +14,7 @@ export function registerStatus(program: Command, env: CommandEnv): void {
     .addHelpText('after', '\nExamples:\n  kjoin status\n  sudo kjoin status --json | jq .node.api\n')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { ports } = env.setup(command);
+      const [{ collectStatus }, { formatStatus }] = await Promise.all([import('../lifecycle/status-collect.js'), import('../lifecycle/status-format.js')]);
       const status = await collectStatus({
         fs: ports.fs,
         exec: ports.exec,

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { acquireLock } from '../engine/lock.js';
 import { StateStore } from '../engine/state.js';
 import { KjoinError } from '../errors.js';
-import { upgradeKubelet } from '../lifecycle/upgrade.js';
 import { DEFAULT_LOG_PATH } from '../progress/log-file.js';
 import { resolveProxy, type CommandEnv } from './command-env.js';
 import { openReporting } from './reporting.js';
@@ -29,6 +28,7 @@ export function registerUpgrade(program: Command, env: CommandEnv): void {
       try {
         const state = await StateStore.load(ports.fs);
         const http = await ports.makeHttp(resolveProxy(env.io.env, {}));
+        const { upgradeKubelet } = await import('../lifecycle/upgrade.js');
         const message = await upgradeKubelet({ ...ports, http }, facts, state, reporting.reporter, env.io.signal, {
           version: options.kubernetesVersion,
           mirror: options.mirror ?? env.io.env.KJOIN_MIRROR,

@@ -10,6 +10,11 @@ import type { Step, StepContext, StepReporter } from './step.js';
  * The one runner: walks the ordered step list, calls check() before apply(), times each step, honours dry-run
  * (plan instead of apply) and skipped phases, stops at the first failure naming the step, and stops cleanly
  * between steps when the signal aborts (SIGINT/SIGTERM).
+ *
+ * A real run starts each step as soon as the steps it comes after (Step.after, by default every earlier step) have
+ * finished, so a step that needs no package (the kubelet, the CNI plugins) runs while apt installs. After a failure
+ * or an interrupt no step starts; those already running finish their current operation, and the run ends once they
+ * have. A dry run plans the steps one by one, in list order.
  */
 
 export type OutcomeStatus = Extract<EventStatus, 'ok' | 'no-change' | 'skipped' | 'needed' | 'done' | 'not-implemented' | 'failed'>;
@@ -33,7 +38,7 @@ export interface RunSummary {
 
 export interface RunOptions {
   steps: readonly Step[];
-  context: Omit<StepContext, 'reporter' | 'background' | 'signal'> & { signal: AbortSignal };
+  context: Omit<StepContext, 'reporter' | 'background' | 'signal' | 'longWait'> & { signal: AbortSignal };
   reporter: Reporter;
   clock: Clock;
   dryRun: boolean;
@@ -61,24 +66,27 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
   const onInterrupt = () => work.abort(interrupt.reason);
   interrupt.addEventListener('abort', onInterrupt, { once: true });
   const background = new BackgroundTasks();
-  const contextFor = (step: Step): StepContext => ({ ...options.context, signal: work.signal, background, reporter: createStepReporter(reporter, step) });
+  const contextFor = (step: Step, longWait: () => void = () => undefined): StepContext => ({
+    ...options.context,
+    signal: work.signal,
+    background,
+    reporter: createStepReporter(reporter, step),
+    longWait,
+  });
   const active = options.steps.filter((step) => !options.skipPhases.includes(step.phase));
 
-  if (!options.dryRun) startPrefetches(active, contextFor);
+  options.context.state.orderComponents(options.steps.map((step) => step.id));
+  let prefetching = false;
+  // Downloads start once the first step waits on its long outside work (apt) or ends: not while kjoin itself is
+  // busy before it, which loading the HTTP client and hashing would only slow down.
+  const startPrefetchesOnce = () => {
+    if (prefetching) return;
+    prefetching = true;
+    startPrefetches(active, contextFor);
+  };
   try {
-    // A dry run plans every step even past a failing one, so the operator sees all problems at once.
-    let firstDryRunFailure: unknown = null;
-    for (const step of options.steps) {
-      if (interrupt.aborted) throw interrupted(outcomes);
-      try {
-        outcomes.push(await runOne(step, contextFor(step), options));
-      } catch (error) {
-        if (!options.dryRun) throw error;
-        firstDryRunFailure ??= error;
-        outcomes.push({ id: step.id, title: step.title, phase: step.phase, status: 'failed', durationMs: 0, message: (error as Error).message });
-      }
-    }
-    if (firstDryRunFailure) throw firstDryRunFailure;
+    if (options.dryRun) await planEach(options, contextFor, outcomes);
+    else await applyAsSoonAsReady(options, contextFor, outcomes, { stopBackground: (error) => work.abort(error), idle: startPrefetchesOnce });
   } catch (error) {
     work.abort(error);
     throw error;
@@ -89,6 +97,79 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
 
   const durationMs = Math.round(clock.monotonicMs() - runStart);
   return { outcomes, durationMs, changed: outcomes.filter((o) => o.status === 'ok').length };
+}
+
+/** A dry run plans every step even past a failing one, so the operator sees all problems at once. */
+async function planEach(options: RunOptions, contextFor: (step: Step) => StepContext, outcomes: StepOutcome[]): Promise<void> {
+  let firstFailure: unknown = null;
+  for (const step of options.steps) {
+    if (options.context.signal.aborted) throw interrupted(outcomes);
+    try {
+      outcomes.push(await runOne(step, contextFor(step), options));
+    } catch (error) {
+      firstFailure ??= error;
+      outcomes.push({ id: step.id, title: step.title, phase: step.phase, status: 'failed', durationMs: 0, message: (error as Error).message });
+    }
+  }
+  if (firstFailure) throw firstFailure;
+}
+
+/**
+ * Starts each step once the steps it comes after have finished. The first failure (or an interrupt) keeps every
+ * step not yet started from starting and stops background downloads; the run waits for the running steps, then
+ * throws it. Outcomes are kept
+ * in list order whatever order the steps finished in.
+ */
+async function applyAsSoonAsReady(
+  options: RunOptions,
+  contextFor: (step: Step, longWait: () => void) => StepContext,
+  outcomes: StepOutcome[],
+  hooks: { stopBackground: (error: unknown) => void; idle: () => void },
+): Promise<void> {
+  const byId = new Map<string, StepOutcome>();
+  const finished = new Map<string, Promise<void>>();
+  // Resolved when a step calls longWait(), or ends (whether it ran, failed or never started).
+  const waiting = new Map<string, Promise<void>>();
+  const completed: StepOutcome[] = [];
+  let failure: { error: unknown } | null = null;
+  for (const [index, step] of options.steps.entries()) {
+    // A step named but not in this run (a run of some steps only) is not waited for.
+    const after = (step.after ?? options.steps.slice(0, index).map((previous) => previous.id)).map((id) => finished.get(id));
+    if (step.alongside) after.push(waiting.get(step.alongside));
+    let resolveWaiting!: () => void;
+    waiting.set(step.id, new Promise<void>((resolve) => (resolveWaiting = resolve)));
+    const startAlongside = () => {
+      resolveWaiting();
+      hooks.idle();
+    };
+    const run = async (): Promise<void> => {
+      await Promise.all(after);
+      if (failure) return;
+      if (options.context.signal.aborted) {
+        failure = { error: interrupted(completed) };
+        return;
+      }
+      try {
+        const outcome = await runOne(step, contextFor(step, startAlongside), options);
+        byId.set(step.id, outcome);
+        completed.push(outcome);
+      } catch (error) {
+        // The running steps' downloads stop now; their other work ends at its current operation.
+        if (!failure) hooks.stopBackground(error);
+        failure ??= { error };
+      }
+    };
+    finished.set(
+      step.id,
+      run().finally(() => startAlongside()),
+    );
+  }
+  await Promise.all(finished.values());
+  for (const step of options.steps) {
+    const outcome = byId.get(step.id);
+    if (outcome) outcomes.push(outcome);
+  }
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** Starts the prefetch of every step in the run; each one decides itself whether its step needs anything. */

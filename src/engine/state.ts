@@ -62,6 +62,10 @@ export function sha256Hex(content: string | Uint8Array): string {
 }
 
 export class StateStore {
+  /** The last save in flight; the next one starts after it. */
+  private saving: Promise<void> = Promise.resolve();
+  private order: string[] = [];
+
   private constructor(
     private readonly fs: FileSystem,
     private data: KjoinState,
@@ -104,6 +108,25 @@ export class StateStore {
 
   recordComponent(id: string, record: Partial<Omit<ComponentRecord, 'updatedAt'>>, now: Date): void {
     this.data.components[id] = { files: [], backups: [], units: [], masked: [], packages: [], skippedPackages: [], ...record, updatedAt: now.toISOString() };
+    if (this.order.length) this.sortComponents();
+  }
+
+  /**
+   * Keeps the components in this order (the join's steps), whatever order steps running side by side finish in,
+   * so state.json and what reset does with it read the same on every host. Ids not named go last.
+   */
+  orderComponents(ids: readonly string[]): void {
+    this.order = [...ids];
+    this.sortComponents();
+  }
+
+  private sortComponents(): void {
+    const rank = (id: string) => {
+      const index = this.order.indexOf(id);
+      return index === -1 ? this.order.length : index;
+    };
+    const ids = Object.keys(this.data.components).sort((a, b) => rank(a) - rank(b));
+    this.data.components = Object.fromEntries(ids.map((id) => [id, this.data.components[id]!]));
   }
 
   recordRun(run: LastRun): void {
@@ -117,8 +140,17 @@ export class StateStore {
     return sha256Hex(await this.fs.readBytes(record.path)) === record.sha256;
   }
 
-  async save(): Promise<void> {
-    await this.fs.mkdir(STATE_DIR, 0o700);
-    await this.fs.writeAtomic(STATE_FILE, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+  /**
+   * Writes the state file. Steps running side by side save at once: writes go one after another, each of the
+   * record as it is when its turn comes, so the last rename always holds the latest record.
+   */
+  save(): Promise<void> {
+    const write = async () => {
+      await this.fs.mkdir(STATE_DIR, 0o700);
+      await this.fs.writeAtomic(STATE_FILE, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+    };
+    const next = this.saving.then(write, write);
+    this.saving = next.catch(() => undefined);
+    return next;
   }
 }

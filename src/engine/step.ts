@@ -71,6 +71,11 @@ export interface StepContext {
   cluster: ClusterDiscovery | null;
   /** Early-started work (downloads) shared between a step's prefetch() and apply(). */
   background: BackgroundTasks;
+  /**
+   * Says the step now waits on long work outside kjoin (apt-get install): the steps that run alongside it start.
+   * Calling it again, or from a dry run, does nothing.
+   */
+  longWait(): void;
 }
 
 export interface ApplyResult {
@@ -86,6 +91,16 @@ export interface Step {
   id: string;
   title: string;
   phase: Phase;
+  /**
+   * Ids of the earlier steps this one needs finished before it starts; omitted, every earlier step. A step that
+   * needs nothing the packages bring (the kubelet binary, the CNI plugins) says [] and runs while apt installs.
+   */
+  after?: readonly string[];
+  /**
+   * An earlier step this one runs beside: it starts once that step waits on its long outside work
+   * (StepContext.longWait, e.g. apt-get install) or has finished, so the two do not compete for the CPU before.
+   */
+  alongside?: string;
   /** False for steps whose implementation lands in a later release; the runner reports them and stops. */
   implemented?: boolean;
   plan(ctx: StepContext): StepPlan | Promise<StepPlan>;

@@ -11,6 +11,8 @@ export interface ExecOptions {
    * commands such as apt-get can report progress as it happens.
    */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Called once the child process runs (not when it could not be started). */
+  onSpawn?: () => void;
 }
 
 export interface ExecResult {
@@ -28,7 +30,7 @@ export interface Exec {
 
 export class RealExec implements Exec {
   async run(command: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const result = await execa(command, args, {
+    const subprocess = execa(command, args, {
       reject: false,
       input: options.input,
       env: options.env,
@@ -37,6 +39,8 @@ export class RealExec implements Exec {
       stripFinalNewline: true,
       ...(options.onLine ? createLineTaps(options.onLine) : {}),
     });
+    if (options.onSpawn) subprocess.once('spawn', options.onSpawn);
+    const result = await subprocess;
     const exitCode = result.exitCode ?? (result.failed ? 127 : 0);
     return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? result.message ?? '') };
   }
@@ -88,6 +92,7 @@ export class FakeExec implements Exec {
     this.calls.push({ command, args, options });
     const handler = this.handlers.get(command);
     if (!handler) return { exitCode: 127, stdout: '', stderr: `${command}: command not found` };
+    options.onSpawn?.();
     const result = handler(args, options) ?? {};
     const stdout = result.stdout ?? '';
     const stderr = result.stderr ?? '';

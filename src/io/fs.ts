@@ -9,6 +9,9 @@ export interface FileStat {
   mtimeMs: number;
   isDirectory: boolean;
   isFile: boolean;
+  /** st_dev and st_ino: which file this is, as /proc/locks names the files locks are held on. */
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -97,6 +100,8 @@ export class NodeFileSystem implements FileSystem {
         mtimeMs: s.mtimeMs,
         isDirectory: s.isDirectory(),
         isFile: s.isFile(),
+        dev: s.dev,
+        ino: s.ino,
       };
     } catch {
       return null;

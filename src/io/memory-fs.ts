@@ -5,7 +5,11 @@ interface Entry {
   content: Buffer;
   mode: number;
   mtimeMs: number;
+  ino: number;
 }
+
+/** The device every file of a MemoryFileSystem is on: 08:01, as in /proc/locks "08:01:<inode>". */
+export const MEMORY_DEV = (0x08 << 8) | 0x01;
 
 /** In-memory FileSystem for unit tests; records every write so tests can assert on modes and atomicity. */
 export class MemoryFileSystem implements FileSystem {
@@ -27,7 +31,9 @@ export class MemoryFileSystem implements FileSystem {
   put(file: string, content: string | Uint8Array, mode = 0o644): void {
     assertAbsolute(file);
     this.addDirs(path.posix.dirname(file));
-    this.files.set(file, { content: Buffer.from(content), mode, mtimeMs: this.tick++ });
+    // A new inode per write, as an atomic write (temp file + rename) gives one on a real file system.
+    const tick = this.tick++;
+    this.files.set(file, { content: Buffer.from(content), mode, mtimeMs: tick, ino: tick });
   }
 
   private addDirs(dir: string): void {
@@ -59,9 +65,9 @@ export class MemoryFileSystem implements FileSystem {
   async stat(file: string): Promise<FileStat | null> {
     const entry = this.files.get(file);
     if (entry) {
-      return { mode: entry.mode, size: entry.content.length, mtimeMs: entry.mtimeMs, isDirectory: false, isFile: true };
+      return { mode: entry.mode, size: entry.content.length, mtimeMs: entry.mtimeMs, isDirectory: false, isFile: true, dev: MEMORY_DEV, ino: entry.ino };
     }
-    if (this.dirs.has(file)) return { mode: 0o755, size: 0, mtimeMs: 0, isDirectory: true, isFile: false };
+    if (this.dirs.has(file)) return { mode: 0o755, size: 0, mtimeMs: 0, isDirectory: true, isFile: false, dev: MEMORY_DEV, ino: 0 };
     return null;
   }
 

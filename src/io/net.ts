@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { connect as connectSocket, isIP, type Socket } from 'node:net';
-import { connect as connectTls, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import type { FileSystem } from './fs.js';
 
 export interface TlsHandshakeOptions {
@@ -95,7 +95,9 @@ export class NodeNetwork implements Network {
     });
   }
 
-  tlsHandshake(host: string, port: number, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
+  async tlsHandshake(host: string, port: number, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
+    // node:tls is loaded on first use: only a preflight against a control plane needs it.
+    const { connect: connectTls } = await import('node:tls');
     return new Promise((resolve, reject) => {
       const servername = opts.servername ?? (isIP(host) === 0 ? host : undefined);
       // Verification stays on: a certificate that does not verify aborts the handshake with a coded error,

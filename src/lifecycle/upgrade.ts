@@ -29,7 +29,7 @@ function buildContext(ports: StepPorts, facts: Facts, state: StateStore, reporte
   const nodeName = state.component('register')?.registration?.nodeName ?? facts.hostname;
   const base = specSchema.parse({});
   const config: ResolvedConfig = { ...base, kubernetesVersion: options.version, mirror: options.mirror, node: { name: nodeName, labels: {}, taints: [] }, timeouts: { readySeconds: options.readySeconds } };
-  return { config, secrets: {}, facts, ports, state, cluster: null, signal, background: new BackgroundTasks(), reporter: createStepReporter(reporter, UPGRADE_STEP) };
+  return { config, secrets: {}, facts, ports, state, cluster: null, signal, background: new BackgroundTasks(), reporter: createStepReporter(reporter, UPGRADE_STEP), longWait: () => undefined };
 }
 
 async function readServerVersion(ctx: StepContext): Promise<string> {

@@ -32,6 +32,8 @@ export interface AptRunOptions {
   lockPollMs: number;
   /** apt understands DPkg::Lock::Timeout and waits by itself. */
   aptWaitsForLock: boolean;
+  /** Called once apt-get runs (at each attempt, when it has to try again). */
+  onSpawn?: () => void;
 }
 
 /** apt's complaints when another process holds one of its locks. */
@@ -82,7 +84,7 @@ export async function runAptGet(ports: Ports, args: string[], options: AptRunOpt
         continue;
       }
     }
-    const result = await ports.exec.run('apt-get', args, { env: APT_ENV, timeoutMs: options.timeoutMs, onLine });
+    const result = await ports.exec.run('apt-get', args, { env: APT_ENV, timeoutMs: options.timeoutMs, onLine, onSpawn: options.onSpawn });
     if (result.exitCode === 0 || !isLockFailure(result)) return result;
     if (clock.monotonicMs() >= deadline) raiseLockTimeout(lastHolder, options.lockTimeoutMs);
     await clock.sleep(options.lockPollMs);

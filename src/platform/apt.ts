@@ -23,11 +23,12 @@ import {
   DPKG_QUERY_FORMAT,
   findAptError,
   parseAptCandidate,
+  parseAptProgressLine,
   parseAptVersion,
   parseDpkgQuery,
   supportsLockTimeout,
 } from './apt-output.js';
-import { APT_ENV, runAptGet } from './apt-run.js';
+import { APT_ENV, runAptGet, type AptRunOptions } from './apt-run.js';
 import { describeAge } from './cache-age.js';
 import { resolvePackage } from './package-names.js';
 import {
@@ -35,6 +36,7 @@ import {
   type InstallResult,
   type LogicalPackage,
   type PackageManagerBackend,
+  type PackageProgress,
   type PackageProgressListener,
   type PackageResolution,
 } from './package-manager.js';
@@ -54,6 +56,15 @@ export interface AptBackendOptions {
   /** Poll interval while waiting for the lock on apt < 1.9.11 (default 5 s). */
   lockPollMs?: number;
 }
+
+/**
+ * apt's refusal after a dpkg run was killed half-way (an earlier kjoin or apt SIGKILLed, a reboot mid-install):
+ * "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem."
+ */
+const DPKG_INTERRUPTED = /dpkg was interrupted, you must manually run '?dpkg --configure -a'?/i;
+
+/** dpkg's own options for finishing an interrupted run: as apt-get runs it, keeping changed configuration files. */
+const DPKG_FINISH_ARGS = ['--force-confdef', '--force-confold', '--configure', '-a'] as const;
 
 /** Signs that an install failed because the lists are older than the mirror (superseded versions gone). */
 const STALE_LISTS = /404\s+Not Found|Unable to fetch some archives|Unable to locate package|has no installation candidate/i;
@@ -105,19 +116,21 @@ export class AptBackend implements PackageManagerBackend {
     const age = await measureAptListsAge(this.ports.fs, this.ports.clock.now().getTime());
     if (age !== null && age <= maxAgeMs) return false;
     const why = age === null ? 'no package lists yet' : `package lists are ${describeAge(age)} old`;
-    onProgress?.({ kind: 'refresh', message: `${why}: running apt-get update` });
-    await this.update(onProgress);
+    await this.update(`${why}: running apt-get update`, onProgress);
     return true;
   }
 
   async install(pkgs: string[], onProgress?: PackageProgressListener): Promise<InstallResult> {
     const { missing, present } = partitionInstalled(pkgs, await this.installed(pkgs));
     if (missing.length === 0) return { installed: [], alreadyInstalled: present };
-    onProgress?.({ kind: 'install', message: `installing ${missing.join(', ')}` });
     let result = await this.runInstall(missing, onProgress);
+    if (result.exitCode !== 0 && DPKG_INTERRUPTED.test(`${result.stderr}\n${result.stdout}`)) {
+      // What apt asks the operator to do, done once: a join killed at any point converges when run again.
+      await this.finishInterruptedDpkg(onProgress);
+      result = await this.runInstall(missing, onProgress);
+    }
     if (result.exitCode !== 0 && !this.refreshed && STALE_LISTS.test(`${result.stderr}\n${result.stdout}`)) {
-      onProgress?.({ kind: 'refresh', message: 'the package lists look outdated: running apt-get update and retrying' });
-      await this.update(onProgress);
+      await this.update('the package lists look outdated: running apt-get update and retrying', onProgress);
       result = await this.runInstall(missing, onProgress);
     }
     if (result.exitCode !== 0) {
@@ -134,9 +147,28 @@ export class AptBackend implements PackageManagerBackend {
     return result.exitCode === 0 ? parseAptCandidate(result.stdout) : null;
   }
 
-  private async update(onProgress?: PackageProgressListener): Promise<void> {
+  /** `dpkg --configure -a`: configures the packages an interrupted dpkg run left unpacked or half-configured. */
+  private async finishInterruptedDpkg(onProgress?: PackageProgressListener): Promise<void> {
+    onProgress?.({ kind: 'configure', message: 'an earlier dpkg run was interrupted: running dpkg --configure -a to finish it' });
+    const result = await this.ports.exec.run('dpkg', [...DPKG_FINISH_ARGS], {
+      env: APT_ENV,
+      timeoutMs: 30 * 60_000,
+      onLine: (_stream, line) => {
+        const progress = parseAptProgressLine(line);
+        if (progress) onProgress?.(progress);
+      },
+    });
+    if (result.exitCode !== 0) {
+      throw new KjoinError('step-failed', `dpkg --configure -a failed: ${findAptError(result.stderr, result.stdout)}`, {
+        hint: 'an earlier package installation was interrupted and cannot be finished: run "dpkg --configure -a" by hand to see why, fix it, then run kjoin again',
+      });
+    }
+  }
+
+  /** apt-get update; `message` is reported once it runs. */
+  private async update(message: string, onProgress?: PackageProgressListener): Promise<void> {
     const args = ['-q', ...(await this.lockOptions()), 'update'];
-    const result = await runAptGet(this.ports, args, await this.runOptions(10 * 60_000, onProgress));
+    const result = await runAptGet(this.ports, args, await this.runOptions(10 * 60_000, onProgress, { kind: 'refresh', message }));
     if (result.exitCode !== 0) {
       throw new KjoinError('step-failed', `apt-get update failed: ${findAptError(result.stderr, result.stdout)}`, {
         hint: 'check /etc/apt/sources.list and /etc/apt/sources.list.d/, and that this host reaches its mirrors (proxy: HTTPS_PROXY)',
@@ -147,12 +179,21 @@ export class AptBackend implements PackageManagerBackend {
 
   private async runInstall(pkgs: string[], onProgress?: PackageProgressListener): Promise<ExecResult> {
     const args = [...APT_INSTALL_FLAGS, ...(await this.lockOptions()), 'install', '--no-install-recommends', ...pkgs];
-    return runAptGet(this.ports, args, await this.runOptions(30 * 60_000, onProgress));
+    return runAptGet(this.ports, args, await this.runOptions(30 * 60_000, onProgress, { kind: 'install', message: `installing ${pkgs.join(', ')}` }));
   }
 
-  private async runOptions(timeoutMs: number, onProgress?: PackageProgressListener) {
+  /**
+   * How apt-get runs; `started` is reported once it does (a lock wait before it, with apt < 1.9.11, comes first),
+   * so "installing ..." means apt is at work.
+   */
+  private async runOptions(timeoutMs: number, onProgress: PackageProgressListener | undefined, started: PackageProgress): Promise<AptRunOptions> {
     const aptWaitsForLock = supportsLockTimeout(await this.detectAptVersion());
-    return { onProgress, timeoutMs, lockTimeoutMs: this.lockTimeoutMs, lockPollMs: this.lockPollMs, aptWaitsForLock };
+    let reported = false;
+    const onSpawn = () => {
+      if (!reported) onProgress?.(started);
+      reported = true;
+    };
+    return { onProgress, timeoutMs, lockTimeoutMs: this.lockTimeoutMs, lockPollMs: this.lockPollMs, aptWaitsForLock, onSpawn };
   }
 
   private async lockOptions(): Promise<string[]> {

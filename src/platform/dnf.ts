@@ -24,6 +24,7 @@ import {
   type InstallResult,
   type LogicalPackage,
   type PackageManagerBackend,
+  type PackageProgress,
   type PackageProgressListener,
   type PackageResolution,
 } from './package-manager.js';
@@ -76,8 +77,7 @@ export class DnfBackend implements PackageManagerBackend {
     if (age !== null && age <= maxAgeMs) return false;
     const args = this.name === 'dnf' ? ['makecache'] : ['makecache', 'fast'];
     const why = age === null ? 'no repository metadata cached yet' : `repository metadata is ${describeAge(age)} old`;
-    onProgress?.({ kind: 'refresh', message: `${why}: running ${this.name} ${args.join(' ')}` });
-    const result = await this.runTool(args, 10 * 60_000, onProgress);
+    const result = await this.runTool(args, 10 * 60_000, onProgress, { kind: 'refresh', message: `${why}: running ${this.name} ${args.join(' ')}` });
     if (result.exitCode !== 0) {
       throw new KjoinError('step-failed', `${this.name} makecache failed: ${findRpmError(result.stderr, result.stdout)}`, {
         hint: `check the repositories in /etc/yum.repos.d/ and that this host reaches them (proxy: "proxy=" in /etc/${this.name === 'dnf' ? 'dnf/dnf.conf' : 'yum.conf'})`,
@@ -89,9 +89,8 @@ export class DnfBackend implements PackageManagerBackend {
   async install(pkgs: string[], onProgress?: PackageProgressListener): Promise<InstallResult> {
     const { missing, present } = partitionInstalled(pkgs, await this.installed(pkgs));
     if (missing.length === 0) return { installed: [], alreadyInstalled: present };
-    onProgress?.({ kind: 'install', message: `installing ${missing.join(', ')}` });
     const [, ...args] = this.installCommand(missing);
-    const result = await this.runTool(args, 30 * 60_000, onProgress);
+    const result = await this.runTool(args, 30 * 60_000, onProgress, { kind: 'install', message: `installing ${missing.join(', ')}` });
     if (result.exitCode !== 0) {
       const command = this.installCommand(missing).join(' ');
       throw new KjoinError('step-failed', `${command} failed: ${findRpmError(result.stderr, result.stdout)}`, {
@@ -106,8 +105,11 @@ export class DnfBackend implements PackageManagerBackend {
     return result.exitCode === 0 ? parseRpmInfoCandidate(result.stdout) : null;
   }
 
-  /** Runs dnf/yum, turning its output into progress; names the lock holder from /proc when dnf waits. */
-  private async runTool(args: string[], timeoutMs: number, onProgress?: PackageProgressListener) {
+  /**
+   * Runs dnf/yum, turning its output into progress; names the lock holder from /proc when dnf waits. `started` is
+   * reported once the tool runs.
+   */
+  private async runTool(args: string[], timeoutMs: number, onProgress: PackageProgressListener | undefined, started: PackageProgress) {
     const waitedFor = new Set<number | null>();
     const pending: Array<Promise<void>> = [];
     const reportWait = async (pid: number | null) => {
@@ -117,6 +119,7 @@ export class DnfBackend implements PackageManagerBackend {
     const result = await this.ports.exec.run(this.name, args, {
       env: C_LOCALE,
       timeoutMs,
+      onSpawn: () => onProgress?.(started),
       onLine: (_stream, line) => {
         const lock = parseDnfLockLine(line);
         if (lock && !waitedFor.has(lock.pid)) {

@@ -62,14 +62,25 @@ export function parseAptLockLine(rawLine: string): AptLockComplaint | null {
   };
 }
 
-/** /proc/locks holders as {pid, inode}; lines with "->" are processes blocked on a lock, not holding it. */
-export function parseProcLocks(text: string): Array<{ pid: number; inode: number }> {
-  const holders: Array<{ pid: number; inode: number }> = [];
+/**
+ * /proc/locks holders as {pid, device, inode}; lines with "->" are processes blocked on a lock, not holding it.
+ * The device is "major:minor" in the file's hex, as the kernel prints it.
+ */
+export function parseProcLocks(text: string): Array<{ pid: number; device: string; inode: number }> {
+  const holders: Array<{ pid: number; device: string; inode: number }> = [];
   for (const line of text.split('\n')) {
-    const match = /^\d+:\s+(?!->)\S+\s+\S+\s+\S+\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/i.exec(line);
-    if (match) holders.push({ pid: Number(match[1]), inode: Number(match[2]) });
+    const match = /^\d+:\s+(?!->)\S+\s+\S+\s+\S+\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/i.exec(line);
+    if (match) holders.push({ pid: Number(match[1]), device: `${Number.parseInt(match[2]!, 16)}:${Number.parseInt(match[3]!, 16)}`, inode: Number(match[4]) });
   }
   return holders;
+}
+
+/** st_dev as "major:minor" (glibc's gnu_dev_major/minor), to compare with parseProcLocks' device. */
+export function describeDevice(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xfffff000n);
+  const minor = (d & 0xffn) | ((d >> 12n) & 0xffffff00n);
+  return `${major}:${minor}`;
 }
 
 /** The progress line shown while waiting: "waiting for the dpkg lock held by PID 1234 (unattended-upgrades)". */
@@ -94,31 +105,34 @@ export async function readProcessName(fs: FileSystem, pid: number): Promise<stri
   return comm;
 }
 
-/** PIDs holding one lock file, by fuser when installed (psmisc), else by matching /proc/locks inodes. */
-async function findPidsHolding(exec: Exec, fs: FileSystem, file: string, hasFuser: boolean): Promise<number[]> {
-  if (hasFuser) {
-    const result = await exec.run('fuser', [file], { timeoutMs: 10_000 });
-    return result.exitCode === 0 ? parseFuserPids(result.stdout) : [];
-  }
-  const locks = await fs.readTextOrNull('/proc/locks');
-  if (!locks) return [];
-  const stat = await exec.run('stat', ['-c', '%i', file], { timeoutMs: 10_000 });
-  const inode = Number(stat.stdout.trim());
-  if (stat.exitCode !== 0 || !Number.isInteger(inode)) return [];
-  return [...new Set(parseProcLocks(locks).filter((lock) => lock.inode === inode).map((lock) => lock.pid))];
-}
-
-/** Processes holding any of the dpkg/apt locks, with their names; empty when the locks are free. */
+/**
+ * Processes holding any of the dpkg/apt locks, with their names; empty when the locks are free. Read from
+ * /proc/locks and the lock files' device and inode, which costs no process; fuser (psmisc) only where /proc/locks
+ * cannot be read.
+ */
 export async function findLockHolders(
   ports: { exec: Exec; fs: FileSystem },
   files: readonly string[] = DPKG_LOCK_FILES,
 ): Promise<LockHolder[]> {
-  const hasFuser = (await ports.exec.which('fuser')) !== null;
   const holders = new Map<number, LockHolder>();
-  for (const file of files) {
-    if (!(await ports.fs.exists(file))) continue;
-    for (const pid of await findPidsHolding(ports.exec, ports.fs, file, hasFuser)) {
-      if (!holders.has(pid)) holders.set(pid, { pid, name: await readProcessName(ports.fs, pid), lockFile: file });
+  const add = async (pid: number, lockFile: string) => {
+    if (!holders.has(pid)) holders.set(pid, { pid, name: await readProcessName(ports.fs, pid), lockFile });
+  };
+  const locks = await ports.fs.readTextOrNull('/proc/locks');
+  if (locks !== null) {
+    const held = parseProcLocks(locks);
+    if (held.length === 0) return [];
+    for (const file of files) {
+      const stat = await ports.fs.stat(file);
+      if (!stat?.isFile) continue;
+      const device = describeDevice(stat.dev);
+      for (const lock of held) if (lock.inode === stat.ino && lock.device === device) await add(lock.pid, file);
+    }
+  } else if ((await ports.exec.which('fuser')) !== null) {
+    for (const file of files) {
+      if (!(await ports.fs.exists(file))) continue;
+      const result = await ports.exec.run('fuser', [file], { timeoutMs: 10_000 });
+      if (result.exitCode === 0) for (const pid of parseFuserPids(result.stdout)) await add(pid, file);
     }
   }
   return [...holders.values()];

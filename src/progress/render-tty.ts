@@ -9,8 +9,9 @@
  * nothing on text updates, and the symbol line when it stops; with interactive true it animates on a
  * timer and redraws in place (clearing needs the stream's cursor methods, as on process.stderr).
  *
- * Steps run one at a time, so there is one spinner at most; a step starting while another spins stops the
- * old spinner first, since two ora instances on one stream overwrite each other.
+ * Steps may run side by side (the kubelet installs while apt does): one spinner shows every running step, a line
+ * each in the order they started, since two ora instances on one stream overwrite each other. A step that ends
+ * while others run prints its line above the spinner; the last one to end replaces the spinner.
  */
 import ora, { spinners, type Ora } from 'ora';
 import type { EventStatus, KjoinEvent, Renderer } from './events.js';
@@ -64,7 +65,9 @@ export class TtyRenderer implements Renderer {
   private readonly symbols: Record<SymbolKind, string>;
   private readonly unicode: boolean;
   private readonly titles = new Map<string, string>();
-  private current: { step: string; spinner: Ora } | null = null;
+  /** The running steps, in the order they started, each with its spinner line ("title: latest progress"). */
+  private readonly running = new Map<string, string>();
+  private spinner: Ora | null = null;
 
   constructor(options: TtyRendererOptions) {
     this.stream = options.stream;
@@ -95,43 +98,60 @@ export class TtyRenderer implements Renderer {
 
   close(): void {
     // A spinner left running keeps a timer alive and the cursor hidden after kjoin exits.
-    this.current?.spinner.stop();
-    this.current = null;
+    this.spinner?.stop();
+    this.spinner = null;
+    this.running.clear();
   }
 
   private startStep(event: KjoinEvent): void {
     const step = event.step ?? 'kjoin';
     this.titles.set(step, event.message);
-    this.current?.spinner.stop();
-    const spinner = ora({
-      text: event.message,
-      stream: this.stream as unknown as NodeJS.WritableStream,
-      isEnabled: this.interactive,
-      color: this.color ? 'cyan' : false,
-      spinner: this.unicode ? spinners.dots : spinners.line,
-      hideCursor: this.interactive,
-      // Raw-mode stdin would change how Ctrl+C reaches the runner's signal handling.
-      discardStdin: false,
-    });
-    this.current = { step, spinner: spinner.start() };
+    this.running.set(step, event.message);
+    if (!this.spinner) {
+      this.spinner = ora({
+        text: this.spinnerText(),
+        stream: this.stream as unknown as NodeJS.WritableStream,
+        isEnabled: this.interactive,
+        color: this.color ? 'cyan' : false,
+        spinner: this.unicode ? spinners.dots : spinners.line,
+        hideCursor: this.interactive,
+        // Raw-mode stdin would change how Ctrl+C reaches the runner's signal handling.
+        discardStdin: false,
+      }).start();
+      return;
+    }
+    // Without animation ora prints "- <text>" only when it starts; say so for this step too.
+    if (!this.interactive) this.stream.write(`- ${event.message}\n`);
+    this.spinner.text = this.spinnerText();
   }
 
   private updateStep(event: KjoinEvent): void {
     const step = event.step ?? 'kjoin';
-    if (this.current?.step !== step) return;
+    if (!this.running.has(step) || !this.spinner) return;
     const transfer = formatTransfer(event.data);
     const detail = transfer ? `${event.message} ${transfer}` : event.message;
-    this.current.spinner.text = `${this.titleOf(step)}: ${detail}`;
+    this.running.set(step, `${this.titleOf(step)}: ${detail}`);
+    this.spinner.text = this.spinnerText();
   }
 
   private endStep(event: KjoinEvent): void {
     const step = event.step ?? 'kjoin';
     const title = this.titleOf(step);
     const status = this.describeStatus(event, event.message && event.message !== title ? `${title}: ${event.message}` : title);
-    if (this.current?.step !== step) return this.writeAbove(this.joinStatus(status));
-    this.current.spinner.stopAndPersist({ symbol: status.symbol, text: status.text });
-    this.current = null;
+    const wasRunning = this.running.delete(step);
+    if (!wasRunning || !this.spinner || this.running.size > 0) {
+      this.writeAbove(this.joinStatus(status));
+      if (this.spinner && this.running.size > 0) this.spinner.text = this.spinnerText();
+      return;
+    }
+    this.spinner.stopAndPersist({ symbol: status.symbol, text: status.text });
+    this.spinner = null;
     if (status.hint) this.stream.write(`${status.hint}\n`);
+  }
+
+  /** The running steps' lines; the first follows the spinner's frame, the others are indented under it. */
+  private spinnerText(): string {
+    return [...this.running.values()].join('\n  ');
   }
 
   /** A finished thing as "<symbol> <text> (<label>, <duration>)" plus an indented hint line when present. */
@@ -155,7 +175,7 @@ export class TtyRenderer implements Renderer {
 
   /** Prints whole lines without tearing the spinner: clear it, write, draw it again. */
   private writeAbove(text: string): void {
-    const spinner = this.current?.spinner;
+    const spinner = this.spinner;
     const redraw = spinner?.isSpinning === true;
     if (redraw) spinner.clear();
     this.stream.write(`${text}\n`);

@@ -48,6 +48,9 @@ export const cniStep: Step = {
   id: 'cni',
   title: 'Install CNI plugins',
   phase: 'runtime',
+  // Needs no package: runs while apt installs.
+  after: [],
+  alongside: 'packages',
   plan(ctx) {
     const url = cniArchiveUrl(ctx);
     return emptyPlan({

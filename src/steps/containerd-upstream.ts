@@ -57,13 +57,19 @@ export function planUpstreamDownloads(ctx: StepContext): PlannedDownload[] {
   ];
 }
 
-/** Both downloads into kjoin's cache, verified there; once per run, shared by prefetch and apply. */
-export function fetchUpstreamContainerd(ctx: StepContext): Promise<[DownloadResult, DownloadResult]> {
+/**
+ * Both downloads into kjoin's cache, verified there; once per run, shared by prefetch and apply. When one fails, the
+ * other is waited for before the failure is thrown, so nothing is still writing into the cache once the step ends.
+ */
+export async function fetchUpstreamContainerd(ctx: StepContext): Promise<[DownloadResult, DownloadResult]> {
   const tarball = tarballUrl(ctx);
-  return Promise.all([
+  const [archive, runc] = await Promise.allSettled([
     downloadToCache(ctx, { key: 'containerd-archive', url: tarball, dest: cachedTarball(ctx), mode: 0o600, sha256Url: `${tarball}.sha256sum`, what: tarballName(ctx) }),
     downloadToCache(ctx, { key: 'runc-binary', url: runcUrl(ctx), dest: cachedRunc(ctx), mode: 0o755, sha256Url: runcChecksumUrl(ctx), what: `runc v${RUNC_VERSION} (${ctx.facts.arch})` }),
   ]);
+  if (archive.status === 'rejected') throw archive.reason;
+  if (runc.status === 'rejected') throw runc.reason;
+  return [archive.value, runc.value];
 }
 
 /** Recorded binaries: the release's bin/ members and runc; the rest of the component's files are rendered. */

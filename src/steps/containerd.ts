@@ -19,7 +19,7 @@ import {
 } from './containerd-upstream.js';
 import { requireKubernetesVersion } from './kubernetes-version.js';
 import { listFilesOutOfPlace, recordFiles, writeComponentFiles } from './managed-files.js';
-import { settleUnit } from './settle-unit.js';
+import { settleUnit, type ObservedUnit } from './settle-unit.js';
 
 const UNIT = 'containerd.service';
 
@@ -35,6 +35,8 @@ function binaryPath(ctx: StepContext, name: 'containerd' | 'ctr'): string {
 
 /** Versions found on this run (keyed by the run's BackgroundTasks), so check, render and apply ask containerd once. */
 const detectedVersions = new WeakMap<BackgroundTasks, string>();
+/** containerd.service as this run's check() saw it, handed to apply() once. */
+const observedUnits = new WeakMap<BackgroundTasks, ObservedUnit>();
 
 /**
  * The installed containerd's version. Once found it is kept for the run: only the packages step installs
@@ -163,6 +165,7 @@ export const containerdStep: Step = {
     const binaries = distro ? [] : recordedUpstreamBinaries(ctx).map((f) => f.path);
     reasons.push(...(await listFilesOutOfPlace(ctx, 'containerd', await renderContainerdFiles(ctx), binaries)));
     const [enabled, active] = await Promise.all([ctx.ports.systemd.isEnabled(UNIT), ctx.ports.systemd.isActive(UNIT)]);
+    observedUnits.set(ctx.background, { enabled, active });
     if (enabled !== 'enabled') reasons.push('not enabled');
     if (!active) reasons.push('not running');
     return reasons.length ? { status: 'needed', reason: reasons.join(', ') } : { status: 'done' };
@@ -176,7 +179,9 @@ export const containerdStep: Step = {
     const written = await writeComponentFiles(ctx, 'containerd', files, binaries.map((b) => b.path));
     const touched = [...written.changed, ...written.removed];
     const restartReason = binariesChanged ? 'its binaries changed' : touched.length > 0 ? 'its configuration changed' : null;
-    const settled = await settleUnit(ctx, UNIT, { unitFilesChanged: touched.some(isSystemdUnitPath), running: { restartReason } });
+    const observed = observedUnits.get(ctx.background);
+    observedUnits.delete(ctx.background);
+    const settled = await settleUnit(ctx, UNIT, { unitFilesChanged: touched.some(isSystemdUnitPath), running: { restartReason }, observed });
     // A containerd that was running and stays untouched already answers (Type=notify: active means serving).
     if (settled !== 'unchanged') await waitForContainerd(ctx);
     const source = usesDistroContainerd(ctx) ? 'distro' : UPSTREAM_SOURCE;

@@ -12,6 +12,9 @@ export const crictlStep: Step = {
   id: 'crictl',
   title: 'Point crictl at containerd',
   phase: 'runtime',
+  // Needs no package: runs while apt installs.
+  after: [],
+  alongside: 'packages',
   plan: () => emptyPlan({ files: renderCrictlFiles() }),
   async check(ctx) {
     const out = await listFilesOutOfPlace(ctx, 'crictl', renderCrictlFiles());

@@ -83,6 +83,9 @@ export const kubeletStep: Step = {
   id: 'kubelet',
   title: 'Install and configure kubelet',
   phase: 'kubelet',
+  // Needs no package: runs while apt installs.
+  after: [],
+  alongside: 'packages',
   async plan(ctx) {
     const url = kubeletUrl(ctx);
     return emptyPlan({

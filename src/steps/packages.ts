@@ -46,7 +46,11 @@ export const packagesStep: Step = {
     const backend = createPackageManager(ctx.facts, ctx.ports);
     const containerdNames = usesDistroContainerd(ctx) ? backend.resolve('containerd').names : [];
     const result = await ensurePackages(backend, wantedPackages(ctx), {
-      onProgress: (progress) => ctx.reporter.progress(progress.message, progress.package ? { package: progress.package, kind: progress.kind } : { kind: progress.kind }),
+      onProgress: (progress) => {
+        ctx.reporter.progress(progress.message, progress.package ? { package: progress.package, kind: progress.kind } : { kind: progress.kind });
+        // The install transaction is the long wait: the steps that need no package (kubelet, CNI, crictl) start now.
+        if (progress.kind === 'install') ctx.longWait();
+      },
       beforeInstall: async (packages) => {
         if (!packages.some((name) => containerdNames.includes(name))) return;
         const written = await preseedContainerdFiles(ctx);

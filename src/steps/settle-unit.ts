@@ -1,10 +1,19 @@
 import type { StepContext } from '../engine/step.js';
+import type { UnitFileState } from '../platform/systemd.js';
+
+/** What the step's check() saw of the unit on this run; nothing between its check and apply changes it. */
+export interface ObservedUnit {
+  enabled: UnitFileState;
+  active: boolean;
+}
 
 export interface SettleUnitOptions {
   /** A unit file or drop-in of this unit was written or removed on this run. */
   unitFilesChanged: boolean;
   /** Keep the unit running: started when it is not; restarted when it is and this says why (null: inputs unchanged). */
   running?: { restartReason: string | null };
+  /** The unit as check() just saw it, so it is not asked twice. */
+  observed?: ObservedUnit;
 }
 
 /**
@@ -19,7 +28,9 @@ export interface SettleUnitOptions {
  */
 export async function settleUnit(ctx: StepContext, unit: string, options: SettleUnitOptions): Promise<'started' | 'restarted' | 'unchanged'> {
   const { systemd } = ctx.ports;
-  const [enabledState, active] = await Promise.all([systemd.isEnabled(unit), options.running ? systemd.isActive(unit) : false]);
+  const [enabledState, active] = options.observed
+    ? [options.observed.enabled, options.observed.active]
+    : await Promise.all([systemd.isEnabled(unit), options.running ? systemd.isActive(unit) : false]);
   const enabled = enabledState === 'enabled';
   if (!enabled && options.running) {
     await systemd.enable(unit, { now: true });

@@ -118,10 +118,15 @@ describe('kjoin join against the control-plane double (fresh Debian 12 box)', ()
     expect(result.exitCode, result.stderr + result.stdout.slice(-3000)).toBe(0);
     events = parseEvents(result.stdout);
     expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'ok' });
-    // A fresh box has no swap to turn off; every other step changes it.
-    expect(events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual(
-      ['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet', 'wireguard', 'register', 'start-kubelet', 'wait-ready'].map((s) => [s, s === 'swap' ? 'no-change' : 'ok']),
+    // A fresh box has no swap to turn off; every other step changes it. The kubelet, CNI and crictl steps run while
+    // apt installs, so they may end in any order: compared as a set.
+    expect(new Map(events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status]))).toEqual(
+      new Map(['packages', 'kernel', 'swap', 'containerd', 'cni', 'crictl', 'kubelet', 'wireguard', 'register', 'start-kubelet', 'wait-ready'].map((s) => [s, s === 'swap' ? 'no-change' : 'ok'])),
     );
+    // Each step ran once, and the network step (which comes after them all) only once they had ended.
+    expect(events.filter((e) => e.type === 'step-end')).toHaveLength(11);
+    const endIndex = (step: string) => events.findIndex((e) => e.type === 'step-end' && e.step === step);
+    for (const step of ['packages', 'containerd', 'cni', 'crictl', 'kubelet']) expect(endIndex(step)).toBeLessThan(events.findIndex((e) => e.type === 'step-start' && e.step === 'wireguard'));
     // The node's conditions were streamed while waiting.
     expect(events.some((e) => e.step === 'wait-ready' && e.type === 'step-progress' && /Ready=/.test(e.message))).toBe(true);
     expect(leaks).toEqual([]);

@@ -23,7 +23,7 @@ function setup() {
   const reporter = { emit: (e: EventInput) => events.push(e) };
   const state = StateStore.empty(fs);
   const controller = new AbortController();
-  const context: Omit<StepContext, 'reporter' | 'background'> = {
+  const context: Omit<StepContext, 'reporter' | 'background' | 'longWait'> = {
     config,
     secrets: {},
     facts,
@@ -141,5 +141,130 @@ describe('runSteps', () => {
     await expect(run).rejects.toHaveProperty('hint', expect.stringContaining('again to resume'));
     expect(applied).toEqual(['a']);
     expect(await s.fs.readTextOrNull('/etc/a')).toBe('A');
+  });
+});
+
+/** A step whose apply runs `work`; needed until applied. */
+function workStep(id: string, work: (ctx: StepContext) => Promise<void>, order: Pick<Step, 'after' | 'alongside'> = {}): Step {
+  let applied = false;
+  return {
+    id,
+    title: `step ${id}`,
+    phase: 'system',
+    ...order,
+    plan: () => emptyPlan(),
+    check: async () => (applied ? { status: 'done' } : { status: 'needed' }),
+    apply: async (ctx) => {
+      await work(ctx);
+      applied = true;
+    },
+  };
+}
+
+/** A promise and its resolve; a test that never resolves it fails on vitest's timeout instead of passing. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('runSteps: steps side by side', () => {
+  const run = (s: ReturnType<typeof setup>, steps: Step[]) => runSteps({ steps, context: s.context, reporter: s.reporter, clock: s.clock, dryRun: false, skipPhases: [], version: 't' });
+
+  it('starts a step alongside another once that one waits, and the steps after them once both are done', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const installed = signal();
+    const steps = [
+      workStep('packages', async (ctx) => {
+        log.push('packages: before apt');
+        await turn();
+        ctx.longWait();
+        log.push('packages: waiting on apt');
+        // apt finishes only once the kubelet step has run beside it: a runner that waits here never gets there.
+        await installed.promise;
+        log.push('packages: done');
+      }),
+      workStep('kernel', async () => void log.push('kernel'), {}),
+      workStep('kubelet', async () => {
+        log.push('kubelet');
+        installed.fire();
+      }, { after: [], alongside: 'packages' }),
+      workStep('register', async () => void log.push('register')),
+    ];
+
+    const summary = await run(s, steps);
+
+    expect(log).toEqual(['packages: before apt', 'packages: waiting on apt', 'kubelet', 'packages: done', 'kernel', 'register']);
+    // Outcomes and state keep the list's order whatever order the steps ended in.
+    expect(summary.outcomes.map((o) => o.id)).toEqual(['packages', 'kernel', 'kubelet', 'register']);
+    expect(s.events.filter((e) => e.type === 'step-end').map((e) => e.step)).toEqual(['kubelet', 'packages', 'kernel', 'register']);
+  });
+
+  it('starts the step alongside after the other ends when it never waits (nothing to install)', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const steps = [
+      workStep('packages', async () => {
+        log.push('packages');
+        await turn();
+        log.push('packages: done');
+      }),
+      workStep('kubelet', async () => void log.push('kubelet'), { after: [], alongside: 'packages' }),
+    ];
+    await run(s, steps);
+    expect(log).toEqual(['packages', 'packages: done', 'kubelet']);
+  });
+
+  it('after a failure starts nothing more, lets the running step finish, then throws the failure', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const kubeletFailed = signal();
+    const steps = [
+      workStep('packages', async (ctx) => {
+        ctx.longWait();
+        await kubeletFailed.promise;
+        await turn();
+        log.push('packages: done');
+      }),
+      workStep('kernel', async () => void log.push('kernel')),
+      workStep('kubelet', async () => {
+        kubeletFailed.fire();
+        throw new Error('kubelet.sha256 does not match');
+      }, { after: [], alongside: 'packages' }),
+    ];
+
+    await expect(run(s, steps)).rejects.toMatchObject({ step: 'kubelet', message: 'kubelet: kubelet.sha256 does not match' });
+
+    expect(log).toEqual(['packages: done']);
+    expect(s.events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual([['kubelet', 'failed'], ['packages', 'ok']]);
+    expect(s.events.some((e) => e.step === 'kernel')).toBe(false);
+    // What the finished step did is on record.
+    expect(await s.fs.readTextOrNull('/var/lib/kjoin/state.json')).not.toBeNull();
+  });
+
+  it('when interrupted lets the running steps finish and starts no other', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const steps = [
+      workStep('packages', async (ctx) => {
+        ctx.longWait();
+        await turn();
+        s.controller.abort();
+        await turn();
+        log.push('packages: done');
+      }),
+      workStep('kernel', async () => void log.push('kernel')),
+      workStep('kubelet', async () => {
+        await turn();
+        await turn();
+        log.push('kubelet: done');
+      }, { after: [], alongside: 'packages' }),
+    ];
+
+    await expect(run(s, steps)).rejects.toMatchObject({ code: 'interrupted', hint: expect.stringContaining('again to resume') });
+    expect(log.sort()).toEqual(['kubelet: done', 'packages: done']);
   });
 });

@@ -35,6 +35,45 @@ describe('StateStore', () => {
     expect(await again.fileMatches(record)).toBe(false);
   });
 
+  it('writes saves one after another, so saves of steps running side by side end with the latest record', async () => {
+    const fs = new MemoryFileSystem();
+    // The first write is slow (a busy disk), the second quick: unordered, the older record would land last.
+    const writeAtomic = fs.writeAtomic.bind(fs);
+    let writes = 0;
+    let firstWriting!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (firstWriting = resolve));
+    fs.writeAtomic = async (file, content, mode) => {
+      if (writes++ === 0) {
+        firstWriting();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return writeAtomic(file, content, mode);
+    };
+    const state = StateStore.empty(fs);
+    const now = new Date('2026-11-22T10:00:00Z');
+    state.recordComponent('kubelet', { version: '1.31.2' }, now);
+    const first = state.save();
+    await firstStarted;
+    state.recordComponent('cni', { version: '1.5.1' }, now);
+    await Promise.all([first, state.save()]);
+
+    expect(Object.keys((await StateStore.load(fs)).snapshot.components)).toEqual(['kubelet', 'cni']);
+  });
+
+  it('keeps components in the order of the join, whatever order they were recorded in', async () => {
+    const fs = new MemoryFileSystem();
+    const state = StateStore.empty(fs);
+    const now = new Date('2026-11-22T10:00:00Z');
+    state.recordComponent('kubelet', {}, now);
+    state.recordComponent('custom', {}, now);
+    state.orderComponents(['packages', 'containerd', 'kubelet']);
+    state.recordComponent('containerd', {}, now);
+    state.recordComponent('packages', {}, now);
+    await state.save();
+
+    expect(Object.keys((await StateStore.load(fs)).snapshot.components)).toEqual(['packages', 'containerd', 'kubelet', 'custom']);
+  });
+
   it('explains a damaged state file instead of crashing', async () => {
     const fs = new MemoryFileSystem({ [STATE_FILE]: '{"version": 1, "components": ' });
     await expect(StateStore.load(fs)).rejects.toMatchObject({ code: 'step-failed', hint: expect.stringContaining('move it aside') });

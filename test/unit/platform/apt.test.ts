@@ -147,6 +147,41 @@ describe('AptBackend on a fresh Debian 12 host', () => {
     expect(calls).toEqual([undefined, 'install', 'update', 'install']);
   });
 
+  it('finishes a dpkg run an earlier, killed run left half-way (dpkg --configure -a), then installs', async () => {
+    const ports = makePorts();
+    const { envs } = scriptApt(ports, { installRuns: [{ exitCode: 100, stderr: fixture('apt-get-install-dpkg-interrupted.stderr.txt') }] });
+    ports.exec.on('dpkg', () => ({ stdout: 'Setting up conntrack (1:1.4.7-1+b2) ...\nSetting up containerd (1.6.20~ds1-1+deb12u3) ...\n' }));
+    const { events, listener } = collect();
+    const apt = new AptBackend(ports, DEBIAN_12);
+    await apt.refreshIfStale(3_600_000);
+
+    expect(await apt.install(['conntrack'], listener)).toEqual({ installed: ['conntrack'], alreadyInstalled: [] });
+
+    expect(ports.exec.calls.filter((c) => c.command === 'dpkg' || c.args.includes('install')).map((c) => [c.command, ...c.args.slice(-4)])).toEqual([
+      ['apt-get', ...LOCK_TIMEOUT.slice(1), 'install', '--no-install-recommends', 'conntrack'],
+      ['dpkg', '--force-confdef', '--force-confold', '--configure', '-a'],
+      ['apt-get', ...LOCK_TIMEOUT.slice(1), 'install', '--no-install-recommends', 'conntrack'],
+    ]);
+    // dpkg runs as apt would run it: no prompts, C locale.
+    expect(ports.exec.calls.find((c) => c.command === 'dpkg')!.options.env).toEqual(envs.at(-1));
+    expect(events.map((e) => e.message)).toEqual(
+      expect.arrayContaining(['an earlier dpkg run was interrupted: running dpkg --configure -a to finish it', 'setting up conntrack', 'setting up containerd']),
+    );
+  });
+
+  it('says so when dpkg --configure -a cannot finish the interrupted run', async () => {
+    const ports = makePorts();
+    scriptApt(ports, { installRuns: [{ exitCode: 100, stderr: fixture('apt-get-install-dpkg-interrupted.stderr.txt') }] });
+    ports.exec.on('dpkg', () => ({ exitCode: 1, stderr: 'dpkg: error processing package containerd (--configure):\n installed containerd package post-installation script subprocess returned error exit status 1' }));
+    const apt = new AptBackend(ports, DEBIAN_12);
+    await apt.refreshIfStale(3_600_000);
+    const error = (await apt.install(['conntrack']).catch((thrown: unknown) => thrown)) as KjoinError;
+    expect(error).toBeInstanceOf(KjoinError);
+    expect(error.message).toBe('dpkg --configure -a failed: installed containerd package post-installation script subprocess returned error exit status 1');
+    expect(error.hint).toContain('run "dpkg --configure -a" by hand');
+    expect(argvOf(ports.exec, 'apt-get').filter((args) => args.includes('install'))).toHaveLength(1);
+  });
+
   it('fails with apt’s own error line and a hint', async () => {
     const ports = makePorts();
     scriptApt(ports, { installRuns: [{ exitCode: 100, stderr: 'E: Unable to locate package conntrack' }] });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KjoinError } from '../../../src/errors.js';
 import { AptBackend } from '../../../src/platform/apt.js';
 import {
+  describeDevice,
   describeLockWait,
   findLockHolders,
   parseAptLockLine,
@@ -56,9 +57,16 @@ describe('lock output parsers', () => {
       '3: OFDLCK ADVISORY  READ  -1 00:06:1028 0 EOF',
     ].join('\n');
     expect(parseProcLocks(text)).toEqual([
-      { pid: 1234, inode: 131090 },
-      { pid: 880, inode: 1123 },
+      { pid: 1234, device: '253:1', inode: 131090 },
+      { pid: 880, device: '0:25', inode: 1123 },
     ]);
+  });
+
+  it('reads st_dev the way /proc/locks prints devices (glibc major/minor)', () => {
+    expect(describeDevice((0xfd << 8) | 0x01)).toBe('253:1');
+    expect(describeDevice(0x19)).toBe('0:25');
+    // Majors over 0xfff and minors over 0xff spread into the high bits (glibc makedev(0x1001, 0x101)).
+    expect(describeDevice(0x1000_0010_0101)).toBe(`${0x1001}:${0x101}`);
   });
 
   it('words the wait for the operator', () => {
@@ -71,22 +79,40 @@ describe('lock output parsers', () => {
 });
 
 describe('findLockHolders', () => {
-  it('asks fuser per lock file and names the holder from /proc', async () => {
+  it('matches /proc/locks against the lock files by device and inode, and names the holder from /proc', async () => {
+    const ports = makePorts();
+    seedUnattendedUpgrade(ports, 4321);
+    ports.fs.put('/proc/4321/comm', 'apt-get\n');
+    const { ino } = (await ports.fs.stat('/var/lib/dpkg/lock'))!;
+    const { ino: frontend } = (await ports.fs.stat(FRONTEND))!;
+    ports.fs.put(
+      '/proc/locks',
+      [
+        `1: POSIX  ADVISORY  WRITE 4321 08:01:${ino} 0 EOF`,
+        // The same inode on another device, and a process waiting for the lock: neither holds a dpkg lock.
+        `2: POSIX  ADVISORY  WRITE 999 00:19:${frontend} 0 EOF`,
+        `2: -> POSIX  ADVISORY  WRITE 77 08:01:${frontend} 0 EOF`,
+      ].join('\n'),
+    );
+    expect(await findLockHolders(ports)).toEqual([{ pid: 4321, name: 'apt-get', lockFile: '/var/lib/dpkg/lock' }]);
+    // Read from /proc alone: no fuser, no stat process.
+    expect(ports.exec.calls).toEqual([]);
+  });
+
+  it('finds no holder without reading the lock files when /proc/locks holds no lock', async () => {
+    const ports = makePorts();
+    seedUnattendedUpgrade(ports);
+    ports.fs.put('/proc/locks', '');
+    expect(await findLockHolders(ports)).toEqual([]);
+  });
+
+  it('asks fuser per existing lock file where /proc/locks cannot be read', async () => {
     const ports = makePorts();
     seedUnattendedUpgrade(ports);
     ports.exec.on('fuser', (args) => (args[0] === FRONTEND ? { stdout: ' 1234' } : { exitCode: 1 }));
     expect(await findLockHolders(ports)).toEqual([{ pid: 1234, name: 'unattended-upgrade', lockFile: FRONTEND }]);
     // /var/cache/apt/archives/lock does not exist on this host, so fuser is not asked about it.
     expect(argvOf(ports.exec, 'fuser')).toEqual([[FRONTEND], ['/var/lib/dpkg/lock'], ['/var/lib/apt/lists/lock']]);
-  });
-
-  it('falls back to /proc/locks and the lock file inode when fuser (psmisc) is missing', async () => {
-    const ports = makePorts();
-    seedUnattendedUpgrade(ports, 4321);
-    ports.fs.put('/proc/4321/comm', 'apt-get\n');
-    ports.fs.put('/proc/locks', '1: POSIX  ADVISORY  WRITE 4321 fd:01:131090 0 EOF\n');
-    ports.exec.on('stat', (args) => ({ stdout: args[2] === '/var/lib/dpkg/lock' ? '131090' : '99' }));
-    expect(await findLockHolders(ports)).toEqual([{ pid: 4321, name: 'apt-get', lockFile: '/var/lib/dpkg/lock' }]);
   });
 
   it('keeps a short comm as it is and an unexpandable long one as the kernel gave it', async () => {

@@ -46,6 +46,23 @@ describe('TtyRenderer without animation (ora isEnabled false)', () => {
     `);
   });
 
+  it('prints a start and an end line for each of the steps running side by side', () => {
+    const sink = new CaptureSink(false);
+    const { bus } = makeRun({ stream: sink, interactive: false, color: false });
+    bus.emit({ type: 'step-start', step: 'packages', phase: 'system', message: 'Install prerequisite packages' });
+    bus.emit({ type: 'step-start', step: 'cni', phase: 'runtime', message: 'Install CNI plugins' });
+    bus.emit({ type: 'step-progress', step: 'cni', phase: 'runtime', message: 'unpacking' });
+    bus.emit({ type: 'step-end', step: 'cni', phase: 'runtime', status: 'failed', durationMs: 300, message: 'sha256 mismatch', data: { hint: 'check the mirror' } });
+    bus.emit({ type: 'step-end', step: 'packages', phase: 'system', status: 'ok', durationMs: 4100, message: 'installed socat' });
+    expect(sink.lines()).toEqual([
+      '- Install prerequisite packages',
+      '- Install CNI plugins',
+      '✖ Install CNI plugins: sha256 mismatch (0.3s)',
+      '  hint: check the mirror',
+      '✔ Install prerequisite packages: installed socat (4.1s)',
+    ]);
+  });
+
   it('colours symbols only when asked, with the same text underneath', () => {
     const plain = new CaptureSink(false);
     const coloured = new CaptureSink(false);
@@ -104,6 +121,37 @@ describe('TtyRenderer on a terminal (ora isEnabled true)', () => {
       ✖ join failed at step kubelet (7.5s)"
     `);
     expect(term.raw).not.toContain(FIXED_TOKEN);
+  });
+
+  it('shows steps running side by side a line each, and prints each result as it ends', async () => {
+    vi.useFakeTimers({ now: Date.parse(FIXED_START) });
+    const term = new FakeTerminal();
+    const { clock, bus } = makeRun({ stream: term, interactive: true, color: false });
+    bus.emit({ type: 'step-start', step: 'packages', phase: 'system', message: 'Install prerequisite packages' });
+    bus.emit({ type: 'step-progress', step: 'packages', phase: 'system', message: 'installing conntrack, containerd' });
+    bus.emit({ type: 'step-start', step: 'kubelet', phase: 'kubelet', message: 'Install and configure kubelet' });
+    bus.emit({ type: 'step-progress', step: 'kubelet', phase: 'kubelet', message: 'downloading kubelet', data: { bytesDone: 512, bytesTotal: 1024 } });
+    vi.advanceTimersByTime(80);
+    expect(term.view()).toMatchInlineSnapshot(`
+      "⠙ Install prerequisite packages: installing conntrack, containerd
+        Install and configure kubelet: downloading kubelet 50% (512 B/1.0 KiB)"
+    `);
+
+    clock.advance(1200);
+    bus.emit({ type: 'step-end', step: 'kubelet', phase: 'kubelet', status: 'ok', durationMs: 1200, message: 'kubelet v1.31.2 installed and enabled' });
+    vi.advanceTimersByTime(80);
+    expect(term.view()).toMatchInlineSnapshot(`
+      "✔ Install and configure kubelet: kubelet v1.31.2 installed and enabled (1.2s)
+      ⠹ Install prerequisite packages: installing conntrack, containerd"
+    `);
+
+    bus.emit({ type: 'step-end', step: 'packages', phase: 'system', status: 'ok', durationMs: 4100, message: 'installed conntrack, containerd' });
+    await bus.close();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(term.view()).toMatchInlineSnapshot(`
+      "✔ Install and configure kubelet: kubelet v1.31.2 installed and enabled (1.2s)
+      ✔ Install prerequisite packages: installed conntrack, containerd (4.1s)"
+    `);
   });
 
   it('stops a spinner left running on close, so no timer keeps kjoin alive', async () => {

@@ -58,7 +58,7 @@ afterEach(() => {
 });
 
 describe('runner prefetch', () => {
-  it("starts B's prefetch before A's apply finishes, and B's apply awaits the same task", async () => {
+  it("starts B's prefetch once A waits on its long work, and B's apply awaits the same task", async () => {
     const h = makeHarness({ config: await loadTestConfig() });
     const log: string[] = [];
     const prefetchStarted = defer();
@@ -73,6 +73,10 @@ describe('runner prefetch', () => {
       });
     const a = makeStep('a', 'system', async (ctx) => {
       log.push('a:apply-start');
+      // Nothing is fetched while A itself is busy: only once it waits on its long work (apt-get install).
+      await new Promise((resolve) => setImmediate(resolve));
+      log.push('a:long-wait');
+      ctx.longWait();
       await Promise.race([prefetchStarted.promise, failAfter(2000, "B's prefetch")]);
       await ctx.ports.clock.sleep(30_000);
       log.push('a:apply-end');
@@ -86,6 +90,7 @@ describe('runner prefetch', () => {
     const summary = await h.run([a, b]);
 
     expect(summary.outcomes.map((o) => [o.id, o.status])).toEqual([['a', 'ok'], ['b', 'ok']]);
+    expect(log.slice(0, 3)).toEqual(['a:apply-start', 'a:long-wait', 'b:prefetch-start']);
     expect(log.indexOf('b:prefetch-start')).toBeLessThan(log.indexOf('a:apply-end'));
     expect(log.filter((entry) => entry === 'b:prefetch-start')).toHaveLength(1);
     expect(log.at(-1)).toBe('b:apply-end b-bytes');
@@ -121,20 +126,22 @@ describe('runner prefetch', () => {
   it('fails the kubelet step, not the run start, when its prefetched download is refused', async () => {
     const h = makeHarness({ config: await loadTestConfig() });
     h.http.reply('https://dl.k8s.io/release/v1.31.2/bin/linux/amd64/kubelet.sha256', { status: 404, body: 'not found' });
-    const seenAtA: number[] = [];
-    // Step a (the packages step in a real run) is still running when the prefetched download starts.
-    const a = makeStep('a', 'system', async () => {
-      await waitUntil(() => h.http.calls.length > 0, 'the prefetched download');
-      seenAtA.push(h.http.calls.length);
+    const seenAtInstall: number[] = [];
+    // The packages step is still installing when the kubelet step, which runs alongside it, downloads and fails.
+    const packages = makeStep('packages', 'system', async (ctx) => {
+      ctx.longWait();
+      await waitUntil(() => h.events.some((e) => e.step === 'kubelet' && e.status === 'failed'), 'the kubelet step to fail');
+      seenAtInstall.push(h.http.calls.length);
     });
 
-    const error = (await h.run([a, kubeletStep]).catch((e: unknown) => e)) as KjoinError;
+    const error = (await h.run([packages, kubeletStep]).catch((e: unknown) => e)) as KjoinError;
     await new Promise((resolve) => setImmediate(resolve));
 
-    expect(seenAtA[0]).toBeGreaterThan(0);
+    expect(seenAtInstall[0]).toBeGreaterThan(0);
     expect(error.step).toBe('kubelet');
     expect(error.message).toContain('404');
-    expect(h.events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual([['a', 'ok'], ['kubelet', 'failed']]);
+    // The install was not abandoned: the run ended once it had finished.
+    expect(h.events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual([['kubelet', 'failed'], ['packages', 'ok']]);
     expect(unhandled).toEqual([]);
   });
 
@@ -143,14 +150,15 @@ describe('runner prefetch', () => {
     const url = 'https://dl.k8s.io/release/v1.31.2/bin/linux/amd64/kubelet';
     h.http.serveArtifact(url, 'kubelet-binary');
     const seenAtA: string[][] = [];
-    const a = makeStep('a', 'system', async () => {
+    const a = makeStep('a', 'system', async (ctx) => {
+      ctx.longWait();
       await waitUntil(() => h.http.calls.length > 0, 'the prefetched download');
       seenAtA.push(h.http.calls.map((c) => c.url));
     });
 
     await h.run([a, kubeletStep]);
 
-    // the download (checksum first, then the body) was already under way when step a ran
+    // the download (checksum first, then the body) was already under way while step a waited
     expect(seenAtA[0]).toContain(`${url}.sha256`);
     expect(h.http.calls.map((c) => c.url)).toEqual([`${url}.sha256`, url]);
   });
@@ -219,10 +227,11 @@ describe('runner prefetch: regressions', () => {
     expect(await h.fs.readText('/usr/local/bin/kubelet')).toBe('kubelet v1.31.2');
 
     h.config = await loadTestConfig({ flags: { kubernetesVersion: '1.31.4' } });
-    const failing = makeStep('containerd', 'runtime', async () => {
-      throw new Error('containerd does not answer');
+    // The packages step fails before its install (the kubelet step waits for that), while the prefetch runs.
+    const failing = makeStep('packages', 'system', async () => {
+      throw new Error('apt-get update failed');
     });
-    await expect(h.run([failing, kubeletStep])).rejects.toMatchObject({ step: 'containerd' });
+    await expect(h.run([failing, kubeletStep])).rejects.toMatchObject({ step: 'packages' });
 
     expect(await h.fs.readText('/usr/local/bin/kubelet')).toBe('kubelet v1.31.2');
   });

@@ -57,4 +57,11 @@ describe('settleUnit', () => {
     expect(await settleUnit(h.context(), 'x.service', { unitFilesChanged: false, running: { restartReason: null } })).toBe('unchanged');
     expect(h.systemd.calls).toEqual([]);
   });
+
+  it('acts on the state check() observed instead of asking systemd again', async () => {
+    // systemd is not asked: the unit as observed (enabled, stopped) decides, not the fake's own state.
+    const h = await host({ active: true, enabled: 'disabled' });
+    expect(await settleUnit(h.context(), 'x.service', { unitFilesChanged: false, running: { restartReason: null }, observed: { enabled: 'enabled', active: false } })).toBe('started');
+    expect(h.systemd.calls).toEqual([{ op: 'start', unit: 'x.service' }]);
+  });
 });

@@ -132,10 +132,11 @@ export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
         signal: new AbortController().signal,
         cluster: null,
         background: new BackgroundTasks(),
+        longWait: () => undefined,
       };
     },
     async run(steps, runOptions = {}) {
-      const { reporter: _r, background: _b, ...context } = harness.context();
+      const { reporter: _r, background: _b, longWait: _w, ...context } = harness.context();
       return runSteps({
         steps,
         context,
