@@ -38,14 +38,23 @@ async function installAptTimer(box: Box): Promise<void> {
   if (result.exitCode !== 0) throw new Error(`installing the apt-get timer failed: ${result.stderr}`);
 }
 
-/** Milliseconds kjoin's apt-get update and install calls took (its apt-get --version query is kjoin's own time). */
-async function readAptTime(box: Box): Promise<number> {
+interface AptCall {
+  /** Epoch milliseconds; the box shares the host's clock. */
+  startMs: number;
+  endMs: number;
+  install: boolean;
+}
+
+/** kjoin's apt-get update and install calls (its apt-get --version query is kjoin's own time). */
+async function readAptCalls(box: Box): Promise<AptCall[]> {
   const lines = (await box.readFile(APT_LOG)).trim().split('\n');
   return lines
     .map((line) => line.split(' '))
     .filter((fields) => !fields.includes('--version'))
-    .reduce((sum, [start, end]) => sum + (Number(end) - Number(start)) / 1e6, 0);
+    .map(([start, end, ...args]) => ({ startMs: Number(start) / 1e6, endMs: Number(end) / 1e6, install: args.includes('install') }));
 }
+
+const sumMs = (calls: readonly AptCall[]): number => calls.reduce((sum, call) => sum + call.endMs - call.startMs, 0);
 
 /** The bench's packages that dpkg does not report as installed in `box`. */
 async function listMissingPackages(box: Box): Promise<string[]> {
@@ -56,6 +65,28 @@ async function listMissingPackages(box: Box): Promise<string[]> {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The step ended before the packages step did: it ran beside the package install (Step.alongside). */
+function endedBeforePackages(events: ReturnType<typeof parseEvents>, end: ReturnType<typeof parseEvents>[number]): boolean {
+  const packagesEnd = events.findIndex((e) => e.type === 'step-end' && e.step === 'packages');
+  return events.indexOf(end) < packagesEnd;
+}
+
+/**
+ * Where the last round's overhead went: kjoin's own time before apt-get install began (start-up, facts, preflight,
+ * package queries; apt-get update excluded), and after it ended (the steps that need the packages, then exit).
+ */
+function overheadBreakdown(run: { startMs: number; endMs: number; apt: readonly AptCall[] }, events: ReturnType<typeof parseEvents>): Array<[string, string]> {
+  const install = run.apt.find((call) => call.install);
+  if (!install) return [];
+  const updates = sumMs(run.apt.filter((call) => !call.install && call.endMs <= install.startMs));
+  const firstEvent = Date.parse(events[0]!.ts);
+  return [
+    ['  where the overhead went (last round): exec to the first event (Node start, loading kjoin)', seconds(firstEvent - run.startMs)],
+    ['    first event to apt-get install (facts, preflight, package queries; apt-get update excluded)', seconds(install.startMs - firstEvent - updates)],
+    ['    apt-get install ended to exit (kernel, swap, containerd: the steps that need the packages)', seconds(run.endMs - install.endMs)],
+  ];
 }
 
 if (process.getuid?.() !== 0) {
@@ -83,6 +114,8 @@ try {
   const kjoins: number[] = [];
   const aptInRun: number[] = [];
   let lastEvents: ReturnType<typeof parseEvents> = [];
+  // The last round's exec start and end and its apt calls, to say where the overhead goes.
+  let lastRun = { startMs: 0, endMs: 0, apt: [] as AptCall[] };
   let converged: number[] = [];
   // Alternating rounds, each in fresh boxes, so mirror and disk noise hits both sides alike.
   for (let round = 0; round < ROUNDS; round++) {
@@ -108,10 +141,13 @@ try {
     await installKjoin(box);
     await useBenchAptRepo(box, aptMirror.url);
     await installAptTimer(box);
+    const startMs = Date.now();
     const [fresh, freshMs] = await timed(() => box.exec(args, { timeoutMs: 900_000 }));
     if (fresh.exitCode !== 0) throw new Error(`kjoin join failed: ${fresh.stderr}`);
     kjoins.push(freshMs);
-    aptInRun.push(await readAptTime(box));
+    const aptCalls = await readAptCalls(box);
+    aptInRun.push(sumMs(aptCalls));
+    lastRun = { startMs, endMs: startMs + freshMs, apt: aptCalls };
     lastEvents = parseEvents(fresh.stdout);
     if (round === ROUNDS - 1) {
       converged = [];
@@ -134,13 +170,13 @@ try {
     ['  every round (kjoin wall / apt inside it / overhead)', kjoins.map((k, i) => `${seconds(k)} / ${seconds(aptInRun[i]!)} / ${((ratios[i]!) * 100).toFixed(1)} %`).join(', ')],
     [`the same apt work and downloads by hand in separate boxes (median of ${ROUNDS})`, `${seconds(floorMs)} (every round: ${floors.map(seconds).join(', ')})`],
     [`  package lists in the fresh box`, listsAgeMs === null ? 'none: both sides run apt-get update' : `${(listsAgeMs / 3_600_000).toFixed(1)} h old: ${floorUpdates ? 'both sides run apt-get update' : 'fresh, neither side updates'}`],
+    ...overheadBreakdown(lastRun, events),
     ...Object.entries(summarisePhases(events))
       .filter(([, ms]) => ms > 0)
-      .map(([phase, ms]): [string, string] => [`  phase ${phase} (last round)`, seconds(ms)]),
+      .map(([phase, ms]): [string, string] => [`  phase ${phase}, wall (last round; phases overlap)`, seconds(ms)]),
     ...events
       .filter((e) => e.type === 'step-end' && (e.durationMs ?? 0) > 0)
-      .map((e): [string, string] => [`    step ${e.step}`, seconds(e.durationMs!)]),
-    ['  before the first step (node start, facts, config, preflight)', seconds(Date.parse(events.find((e) => e.type === 'step-start')!.ts) - Date.parse(events[0]!.ts))],
+      .map((e): [string, string] => [`    step ${e.step}${e.step !== 'packages' && endedBeforePackages(events, e) ? ' (ran while apt installed)' : ''}`, seconds(e.durationMs!)]),
     ['kjoin wall over the by-hand floor of separate boxes (apt and dpkg vary by several % between boxes)', `${seconds(freshMs - floorMs)} (${(((freshMs - floorMs) / floorMs) * 100).toFixed(1)} %)`],
     ['kjoin peak RSS (target 80 MiB at most)', `${((events.at(-1)!.data?.maxRssKiB as number) / 1024).toFixed(1)} MiB`],
     ['converged re-run, median of 5 (wall; target 1.5 s at most)', seconds(median(converged))],

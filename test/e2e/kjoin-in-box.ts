@@ -52,12 +52,18 @@ export function parseEvents(stdout: string): JoinEvent[] {
     .map((line) => JSON.parse(line) as JoinEvent);
 }
 
-/** Wall time per phase from step-end events, for the test log. */
+/**
+ * Wall time per phase from step-end events, for the test log: from the start of its first step to the end of its
+ * last (steps run side by side, so phases overlap and their times do not add up to the run's).
+ */
 export function summarisePhases(events: readonly JoinEvent[]): Record<string, number> {
-  const phases: Record<string, number> = {};
+  const spans: Record<string, { start: number; end: number }> = {};
   for (const e of events) {
     if (e.type !== 'step-end' || !e.phase || e.durationMs === undefined) continue;
-    phases[e.phase] = (phases[e.phase] ?? 0) + e.durationMs;
+    const end = Date.parse(e.ts);
+    const span = (spans[e.phase] ??= { start: end - e.durationMs, end });
+    span.start = Math.min(span.start, end - e.durationMs);
+    span.end = Math.max(span.end, end);
   }
-  return phases;
+  return Object.fromEntries(Object.entries(spans).map(([phase, span]) => [phase, span.end - span.start]));
 }
