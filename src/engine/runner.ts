@@ -80,7 +80,7 @@ export async function runSteps(options: RunOptions): Promise<RunSummary> {
   // Downloads start once the first step waits on its long outside work (apt) or ends: not while kjoin itself is
   // busy before it, which loading the HTTP client and hashing would only slow down.
   const startPrefetchesOnce = () => {
-    if (prefetching) return;
+    if (prefetching || work.signal.aborted) return;
     prefetching = true;
     startPrefetches(active, contextFor);
   };
@@ -117,8 +117,7 @@ async function planEach(options: RunOptions, contextFor: (step: Step) => StepCon
 /**
  * Starts each step once the steps it comes after have finished. The first failure (or an interrupt) keeps every
  * step not yet started from starting and stops background downloads; the run waits for the running steps, then
- * throws it. Outcomes are kept
- * in list order whatever order the steps finished in.
+ * throws it. Outcomes are kept in list order whatever order the steps finished in.
  */
 async function applyAsSoonAsReady(
   options: RunOptions,
@@ -131,45 +130,42 @@ async function applyAsSoonAsReady(
   // Resolved when a step calls longWait(), or ends (whether it ran, failed or never started).
   const waiting = new Map<string, Promise<void>>();
   const completed: StepOutcome[] = [];
-  let failure: { error: unknown } | null = null;
+  const failures: unknown[] = [];
   for (const [index, step] of options.steps.entries()) {
     // A step named but not in this run (a run of some steps only) is not waited for.
     const after = (step.after ?? options.steps.slice(0, index).map((previous) => previous.id)).map((id) => finished.get(id));
     if (step.alongside) after.push(waiting.get(step.alongside));
     let resolveWaiting!: () => void;
     waiting.set(step.id, new Promise<void>((resolve) => (resolveWaiting = resolve)));
-    const startAlongside = () => {
+    const longWait = () => {
       resolveWaiting();
       hooks.idle();
     };
     const run = async (): Promise<void> => {
       await Promise.all(after);
-      if (failure) return;
+      if (failures.length) return;
       if (options.context.signal.aborted) {
-        failure = { error: interrupted(completed) };
+        failures.push(interrupted(completed));
         return;
       }
       try {
-        const outcome = await runOne(step, contextFor(step, startAlongside), options);
+        const outcome = await runOne(step, contextFor(step, longWait), options);
         byId.set(step.id, outcome);
         completed.push(outcome);
       } catch (error) {
         // The running steps' downloads stop now; their other work ends at its current operation.
-        if (!failure) hooks.stopBackground(error);
-        failure ??= { error };
+        if (!failures.length) hooks.stopBackground(error);
+        failures.push(error);
       }
     };
-    finished.set(
-      step.id,
-      run().finally(() => startAlongside()),
-    );
+    finished.set(step.id, run().finally(longWait));
   }
   await Promise.all(finished.values());
   for (const step of options.steps) {
     const outcome = byId.get(step.id);
     if (outcome) outcomes.push(outcome);
   }
-  if (failure) throw (failure as { error: unknown }).error;
+  if (failures.length) throw failures[0];
 }
 
 /** Starts the prefetch of every step in the run; each one decides itself whether its step needs anything. */

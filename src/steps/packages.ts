@@ -48,8 +48,10 @@ export const packagesStep: Step = {
     const result = await ensurePackages(backend, wantedPackages(ctx), {
       onProgress: (progress) => {
         ctx.reporter.progress(progress.message, progress.package ? { package: progress.package, kind: progress.kind } : { kind: progress.kind });
-        // The install transaction is the long wait: the steps that need no package (kubelet, CNI, crictl) start now.
-        if (progress.kind === 'install') ctx.longWait();
+        // apt-get install running (or a wait for the dpkg lock) is the long wait: the steps that need no package
+        // (kubelet, CNI, crictl) start now. Not apt-get update: kjoin's own work between it and the install would
+        // only be slowed by theirs.
+        if (progress.kind === 'install' || progress.kind === 'lock-wait') ctx.longWait();
       },
       beforeInstall: async (packages) => {
         if (!packages.some((name) => containerdNames.includes(name))) return;

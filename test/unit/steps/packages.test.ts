@@ -76,6 +76,32 @@ describe('packages step on Debian 12', () => {
     expect(await packagesStep.check(h.context())).toEqual({ status: 'done', reason: 'all installed' });
   });
 
+  it('lets the steps beside it start once apt-get install runs, not before', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    scriptDebian(h, BOOKWORM_BASE);
+
+    await packagesStep.apply(h.context());
+
+    const installing = h.progress.findIndex((p) => p.message.startsWith('installing '));
+    expect(installing).toBeGreaterThan(h.progress.findIndex((p) => /running apt-get update/.test(p.message)));
+    expect(h.longWaits).toEqual([installing + 1]);
+  });
+
+  it('lets them start while it waits for the dpkg lock, too', async () => {
+    const h = makeHarness({ config: await loadTestConfig() });
+    scriptDebian(h, BOOKWORM_BASE);
+    // unattended-upgrades holds dpkg's frontend lock, as /proc/locks shows it.
+    h.fs.put('/var/lib/dpkg/lock-frontend', '', 0o640);
+    h.fs.put('/proc/4321/comm', 'apt-get\n');
+    h.fs.put('/proc/locks', `1: POSIX  ADVISORY  WRITE 4321 08:01:${(await h.fs.stat('/var/lib/dpkg/lock-frontend'))!.ino} 0 EOF\n`);
+
+    await packagesStep.apply(h.context());
+
+    const waiting = h.progress.findIndex((p) => p.message === 'waiting for the dpkg lock held by PID 4321 (apt-get)');
+    expect(waiting).toBeGreaterThan(-1);
+    expect(h.longWaits[0]).toBe(waiting + 1);
+  });
+
   it('skips apt-get update when the package lists are fresh', async () => {
     const h = makeHarness({ config: await loadTestConfig() });
     scriptDebian(h, BOOKWORM_BASE);

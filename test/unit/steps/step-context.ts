@@ -92,6 +92,8 @@ export interface StepHarness<F extends FileSystem = MemoryFileSystem> {
   logs: string[];
   /** Events from runSteps. */
   events: EventInput[];
+  /** Each longWait() a step called, as the number of progress messages reported before it. */
+  longWaits: number[];
   /** A fresh context (new BackgroundTasks, as each run of the runner has), over the current config and facts. */
   context(): StepContext;
   /** One run of the real runner over `steps`. */
@@ -118,6 +120,7 @@ export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
     progress: [],
     logs: [],
     events: [],
+    longWaits: [],
     context() {
       return {
         config: harness.config,
@@ -132,7 +135,7 @@ export function makeHarness<F extends FileSystem = MemoryFileSystem>(options: {
         signal: new AbortController().signal,
         cluster: null,
         background: new BackgroundTasks(),
-        longWait: () => undefined,
+        longWait: () => void harness.longWaits.push(harness.progress.length),
       };
     },
     async run(steps, runOptions = {}) {
