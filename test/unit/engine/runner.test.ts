@@ -187,7 +187,7 @@ describe('runSteps: steps side by side', () => {
         await installed.promise;
         log.push('packages: done');
       }),
-      workStep('kernel', async () => void log.push('kernel'), {}),
+      workStep('kernel', async () => void log.push('kernel')),
       workStep('kubelet', async () => {
         log.push('kubelet');
         installed.fire();
@@ -198,7 +198,7 @@ describe('runSteps: steps side by side', () => {
     const summary = await run(s, steps);
 
     expect(log).toEqual(['packages: before apt', 'packages: waiting on apt', 'kubelet', 'packages: done', 'kernel', 'register']);
-    // Outcomes and state keep the list's order whatever order the steps ended in.
+    // Outcomes keep the list's order whatever order the steps ended in; the events say what happened when.
     expect(summary.outcomes.map((o) => o.id)).toEqual(['packages', 'kernel', 'kubelet', 'register']);
     expect(s.events.filter((e) => e.type === 'step-end').map((e) => e.step)).toEqual(['kubelet', 'packages', 'kernel', 'register']);
   });
