@@ -106,8 +106,9 @@ export interface Step {
   plan(ctx: StepContext): StepPlan | Promise<StepPlan>;
   /**
    * Optional work that depends on no earlier step (a download): the runner starts it for every step of a real run
-   * as the run begins, so it overlaps with package installation; apply() awaits the same task. It decides itself
-   * whether anything is needed (a converged host downloads nothing), cheaply: it runs beside the first steps.
+   * once the first step waits on its long outside work (apt-get install) or ends, so it overlaps with package
+   * installation; apply() awaits the same task. It decides itself whether anything is needed (a converged host
+   * downloads nothing), cheaply: it runs beside other steps.
    */
   prefetch?(ctx: StepContext): Promise<unknown>;
   check(ctx: StepContext): Promise<CheckResult>;
