@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addTableOptions } from '../../../src/cli/commander-options.js';
 import { createCommandEnv } from '../../../src/cli/command-env.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { registerLeave } from '../../../src/cli/leave.js';
 import { printError } from '../../../src/cli/print-error.js';
 import { registerReset } from '../../../src/cli/reset.js';
@@ -10,6 +9,7 @@ import { GLOBAL_OPTIONS } from '../../../src/config/options.js';
 import type { FakeReply } from '../../../src/io/http.js';
 import { FakeNetwork } from '../../../src/io/net.js';
 import { SCALEWAY_CACHE_PATH } from '../../../src/providers/scaleway-cache.js';
+import { captureIo } from '../../support/cli-io.js';
 import { RecordingHttp, SERVER } from '../steps/cluster-fixtures.js';
 import { makeDebianFacts } from '../steps/step-context.js';
 import { NODE, makeJoinedHost, nodePki, type JoinedHost } from './joined-host.js';
@@ -41,16 +41,7 @@ interface Outcome {
 
 /** Runs `kjoin <args>` with reset and leave registered, over the joined host's fakes, as bin/kjoin.ts would. */
 async function runKjoin(h: JoinedHost, http: RecordingHttp, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: { KJOIN_OUTPUT: 'plain', ...env },
-    isRoot: true,
-    pid: 4242,
-    signal: new AbortController().signal,
-  };
+  const { io, stdout, stderr } = captureIo({ env: { KJOIN_OUTPUT: 'plain', ...env }, isRoot: true });
   const commandEnv = createCommandEnv(io, {
     makePorts: () => ({ fs: h.fs, exec: h.exec, clock: h.clock, net: new FakeNetwork(), systemd: h.systemd, makeHttp: async () => http }),
     detect: async () => makeDebianFacts(),
@@ -60,10 +51,10 @@ async function runKjoin(h: JoinedHost, http: RecordingHttp, args: string[], env:
   registerLeave(program, commandEnv);
   try {
     await program.parseAsync(args, { from: 'user' });
-    return { exitCode: 0, stdout, stderr };
+    return { exitCode: 0, stdout: stdout(), stderr: stderr() };
   } catch (error) {
     const exitCode = printError(error, io.stderr);
-    return { exitCode, stdout, stderr };
+    return { exitCode, stdout: stdout(), stderr: stderr() };
   }
 }
 

@@ -10,23 +10,15 @@ import { CONFIG_OPTIONS } from '../../../src/config/options.js';
 import { PHASES } from '../../../src/engine/phases.js';
 import { describeCommandTree } from '../../../src/lifecycle/completion-model.js';
 import { renderZshCompletion } from '../../../src/lifecycle/completion-zsh.js';
+import { captureIo } from '../../support/cli-io.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kjoin-completion-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The real program, every command wired as bin/kjoin.ts builds it. */
 function makeProgram(): { program: Command; output: () => string } {
-  let stdout = '';
-  const env = createCommandEnv({
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: () => true },
-    env: {},
-    isRoot: false,
-    pid: 1,
-    signal: new AbortController().signal,
-  });
-  const program = buildProgram(env);
-  return { program, output: () => stdout };
+  const { io, stdout } = captureIo();
+  return { program: buildProgram(createCommandEnv(io)), output: stdout };
 }
 
 async function generate(shell: string, program = makeProgram()): Promise<string> {

@@ -18,47 +18,20 @@ import { startKubeletStep } from '../../../src/steps/start-kubelet.js';
 import { swapStep } from '../../../src/steps/swap.js';
 import { wireguardStep } from '../../../src/steps/wireguard.js';
 import { KUBELET_CLIENT_PEM, SERVER, makeCluster, makeNodePki, renderKubeletKubeconfig, useCluster, type NodePki } from '../steps/cluster-fixtures.js';
+import { readFixture } from '../facts/fixtures.js';
 import { loadTestConfig, makeHarness, scriptContainerd, type StepHarness } from '../steps/step-context.js';
 
 export const NODE = 'worker-1';
 
 /** /etc/fstab as the Debian 12 installer writes it: a swap partition and a swap file. */
-export const DEBIAN_FSTAB = `# /etc/fstab: static file system information.
-#
-# <file system> <mount point>   <type>  <options>       <dump>  <pass>
-# / was on /dev/vda1 during installation
-UUID=3f1c2d8e-5b7a-4c1e-9f0a-2b6d8e4c7a10 /               ext4    errors=remount-ro 0       1
-# swap was on /dev/vda5 during installation
-UUID=8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d none            swap    sw              0       0
-/dev/sr0        /media/cdrom0   udf,iso9660 user,noauto     0       0
-/swapfile\tnone\tswap\tdefaults\t0\t0
-`;
+export const DEBIAN_FSTAB = readFixture('etc', 'fstab-debian12');
 
-const PROC_SWAPS_HEADER = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n';
-export const PROC_SWAPS_ACTIVE = `${PROC_SWAPS_HEADER}/dev/vda5                               partition\t998396\t\t0\t\t-2\n/swapfile                               file\t\t1048572\t\t0\t\t-3\n`;
+const PROC_SWAPS_HEADER = readFixture('proc', 'swaps-none');
+export const PROC_SWAPS_ACTIVE = readFixture('proc', 'swaps-debian12');
 export const SWAP_UNITS = ['dev-disk-by\\x2duuid-8a2b4c6d\\x2d1e3f\\x2d4a5b\\x2d9c7d\\x2d0e1f2a3b4c5d.swap', 'swapfile.swap'];
 
 /** The /etc/containerd/config.toml Docker's containerd.io package installs (CRI off); the operator made it 0640. */
-export const CONTAINERD_ORIGINAL = `#   Copyright 2018-2022 Docker Inc.
-
-#   Licensed under the Apache License, Version 2.0 (the "License");
-#   you may not use this file except in compliance with the License.
-#   You may obtain a copy of the License at
-
-#       http://www.apache.org/licenses/LICENSE-2.0
-
-disabled_plugins = ["cri"]
-
-#root = "/var/lib/containerd"
-#state = "/run/containerd"
-#subreaper = true
-#oom_score = 0
-
-#[grpc]
-#  address = "/run/containerd/containerd.sock"
-#  uid = 0
-#  gid = 0
-`;
+export const CONTAINERD_ORIGINAL = readFixture('etc', 'containerd-config-docker.toml');
 export const CONTAINERD_ORIGINAL_MODE = 0o640;
 
 /**

@@ -16,6 +16,7 @@ import { FakeHttp } from '../../../src/io/http.js';
 import { MemoryFileSystem } from '../../../src/io/memory-fs.js';
 import type { Network } from '../../../src/io/net.js';
 import { FakeSystemd } from '../../../src/platform/fake-systemd.js';
+import { captureIo } from '../../support/cli-io.js';
 import { makeDebianFacts } from '../steps/step-context.js';
 
 export interface Harness {
@@ -48,17 +49,9 @@ export function makeHarness(options: { env?: Record<string, string | undefined>;
     http: new FakeHttp(fs),
     httpMade: false,
     async run(args) {
-      let stdout = '';
-      let stderr = '';
+      const { io, stdout, stderr } = captureIo({ env: options.env ?? {}, isRoot: options.isRoot ?? true });
       const env = createCommandEnv(
-        {
-          stdout: { write: (chunk: string) => (stdout += chunk) },
-          stderr: { write: (chunk: string) => (stderr += chunk) },
-          env: options.env ?? {},
-          isRoot: options.isRoot ?? true,
-          pid: 4242,
-          signal: new AbortController().signal,
-        },
+        io,
         {
           makePorts: (): CommandPorts => ({
             fs: harness.fs,
@@ -82,9 +75,9 @@ export function makeHarness(options: { env?: Record<string, string | undefined>;
       for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
       try {
         await program.parseAsync(args, { from: 'user' });
-        return { stdout, stderr, error: undefined };
+        return { stdout: stdout(), stderr: stderr(), error: undefined };
       } catch (error) {
-        return { stdout, stderr, error };
+        return { stdout: stdout(), stderr: stderr(), error };
       }
     },
   };

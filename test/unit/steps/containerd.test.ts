@@ -3,38 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { isKjoinError, type KjoinError } from '../../../src/errors.js';
 import { emptyPlan, type Step } from '../../../src/engine/step.js';
 import { containerdStep, preseedContainerdFiles } from '../../../src/steps/containerd.js';
+import { readFixture } from '../facts/fixtures.js';
 import { expectConverged, loadTestConfig, makeHarness, scriptContainerd, type ConfigInput, type StepHarness } from './step-context.js';
 
 const CONFIG = '/etc/containerd/config.toml';
 const BACKUP = `/var/lib/kjoin/backup${CONFIG}`;
 
 /** The config.toml Docker's containerd.io package ships (CRI disabled), as a foreign file kjoin must keep. */
-const DOCKER_CONFIG_TOML = `#   Copyright 2018-2022 Docker Inc.
-
-#   Licensed under the Apache License, Version 2.0 (the "License");
-#   you may not use this file except in compliance with the License.
-#   You may obtain a copy of the License at
-
-#       http://www.apache.org/licenses/LICENSE-2.0
-
-#   Unless required by applicable law or agreed to in writing, software
-#   distributed under the License is distributed on an "AS IS" BASIS,
-#   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-#   See the License for the specific language governing permissions and
-#   limitations under the License.
-
-disabled_plugins = ["cri"]
-
-#root = "/var/lib/containerd"
-#state = "/run/containerd"
-#subreaper = true
-#oom_score = 0
-
-#[grpc]
-#  address = "/run/containerd/containerd.sock"
-#  uid = 0
-#  gid = 0
-`;
+const DOCKER_CONFIG_TOML = readFixture('etc', 'containerd-config-docker.toml');
 
 /** Debian's containerd package enables and starts the service on install, before kjoin writes any config. */
 async function makeDebianHost(options: { running?: boolean; config?: ConfigInput } = {}): Promise<StepHarness> {

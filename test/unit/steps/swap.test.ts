@@ -1,31 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../../src/config/types.js';
 import { disableFstabSwap, FSTAB_MARKER, parseProcSwaps, restoreFstabSwap, swapStep } from '../../../src/steps/swap.js';
+import { readFixture } from '../facts/fixtures.js';
 import { argvOf, expectConverged, loadTestConfig, makeHarness, type StepHarness } from './step-context.js';
 
 /** /etc/fstab as the Debian 12 installer writes it, plus a swap file, a CD-ROM and an already-disabled swap line. */
-const DEBIAN_FSTAB = `# /etc/fstab: static file system information.
-#
-# Use 'blkid' to print the universally unique identifier for a
-# device; this may be used with UUID= as a more robust way to name devices
-# that works even if disks are added and removed. See fstab(5).
-#
-# systemd generates mount units based on this file, see systemd.mount(5).
-# Please run 'systemctl daemon-reload' after you make changes here.
-#
-# <file system> <mount point>   <type>  <options>       <dump>  <pass>
-# / was on /dev/vda1 during installation
-UUID=3f1c2d8e-5b7a-4c1e-9f0a-2b6d8e4c7a10 /               ext4    errors=remount-ro 0       1
-# swap was on /dev/vda5 during installation
-UUID=8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d none            swap    sw              0       0
-/dev/sr0        /media/cdrom0   udf,iso9660 user,noauto     0       0
-/swapfile\tnone\tswap\tdefaults\t0\t0
-#/dev/vdb1 none swap sw 0 0
-/dev/vdc1 /swap ext4 defaults 0 2
-`;
+const DEBIAN_FSTAB = `${readFixture('etc', 'fstab-debian12')}#/dev/vdb1 none swap sw 0 0\n/dev/vdc1 /swap ext4 defaults 0 2\n`;
 
-const PROC_SWAPS_HEADER = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n';
-const PROC_SWAPS_ACTIVE = `${PROC_SWAPS_HEADER}/dev/vda5                               partition\t998396\t\t0\t\t-2\n/swapfile                               file\t\t1048572\t\t0\t\t-3\n`;
+const PROC_SWAPS_HEADER = readFixture('proc', 'swaps-none');
+const PROC_SWAPS_ACTIVE = readFixture('proc', 'swaps-debian12');
 
 describe('parseProcSwaps', () => {
   it('lists active devices and files, skipping the header', () => {

@@ -1,30 +1,21 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createCommandEnv } from '../../../src/cli/command-env.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { registerKeys } from '../../../src/cli/keys.js';
 import { KjoinError } from '../../../src/errors.js';
 import { publicKeyFromPrivate } from '../../../src/wireguard/keys.js';
+import { captureIo } from '../../support/cli-io.js';
 import { describeVectors, noteVectorsMissing, readVectors, vectorsPresent } from '../config/upstream-vectors.js';
 
 async function runKeys(args: string[], stdin?: string): Promise<{ stdout: string; error: unknown }> {
-  let stdout = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: () => true },
-    env: {},
-    isRoot: false,
-    pid: 1,
-    signal: new AbortController().signal,
-    ...(stdin === undefined ? {} : { stdin: async () => stdin }),
-  };
+  const { io, stdout } = captureIo(stdin === undefined ? {} : { stdin: async () => stdin });
   const program = new Command('kjoin').exitOverride();
   registerKeys(program, createCommandEnv(io));
   try {
     await program.parseAsync(['keys', ...args], { from: 'user' });
-    return { stdout, error: undefined };
+    return { stdout: stdout(), error: undefined };
   } catch (error) {
-    return { stdout, error };
+    return { stdout: stdout(), error };
   }
 }
 
